@@ -1,0 +1,50 @@
+package recipes
+
+import "github.com/zclconf/go-cty/cty"
+
+// Command runs programs at the phases of a part's life: install (when the
+// part is installed or its options change), update (on upgrade, when the
+// part is kept) and activate (after the instance switches to a revision:
+// service restarts, migrations).
+type Command struct{}
+
+var commandSpec = &Spec{
+	Name: "command",
+	Doc:  "Runs commands (argv lists, no shell) at install, update and activate.",
+	Options: []Option{
+		{Name: "install", Type: cty.List(cty.String), Doc: "argv run when the part is installed or reinstalled"},
+		{Name: "update", Type: cty.List(cty.String), Doc: "argv run by upgrade when the part is kept"},
+		{Name: "activate", Type: cty.List(cty.String), Doc: "argv run after the instance switches to a new revision"},
+		{Name: "env", Type: cty.Map(cty.String), Default: cty.MapValEmpty(cty.String), Doc: "extra environment"},
+		{Name: "dir", Type: cty.String, Path: TargetPath, Doc: "working directory (default: the instance directory)"},
+		{Name: "creates", Type: cty.List(cty.String), Default: cty.ListValEmpty(cty.String), Path: TargetPath, Doc: "paths the install command makes; tracked, and removed on uninstall"},
+	},
+	Outputs: []Output{
+		{Name: "creates", Type: cty.List(cty.String), Doc: "the tracked paths"},
+	},
+}
+
+func (Command) Spec() *Spec { return commandSpec }
+
+func (Command) Check(p *Part) []Problem {
+	var probs []Problem
+	n := 0
+	for _, phase := range []string{"install", "update", "activate"} {
+		v := p.Options[phase]
+		if v == cty.NilVal || v.IsNull() {
+			continue
+		}
+		n++
+		if v.IsKnown() && v.LengthInt() == 0 {
+			probs = append(probs, Problem{Option: phase, Summary: "Empty command", Detail: "A command is a list whose first element is the program to run."})
+		}
+	}
+	if n == 0 {
+		probs = append(probs, Problem{Summary: "Missing option", Detail: "A command part needs at least one of install, update or activate."})
+	}
+	return probs
+}
+
+func (Command) Outputs(p *Part) (map[string]cty.Value, error) {
+	return map[string]cty.Value{"creates": p.Options["creates"]}, nil
+}
