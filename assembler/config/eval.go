@@ -1,0 +1,573 @@
+package config
+
+import (
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
+
+	"github.com/assemble-build/assemble/recipes"
+)
+
+// Manifest describes where the config files come from, as the manifest
+// object shows it.
+type Manifest struct {
+	Dir    string // the manifest directory; the top file's directory by default
+	Ref    string // set when the manifest is a git checkout
+	Commit string
+}
+
+// EvalOptions say what the config is evaluated for.
+type EvalOptions struct {
+	// Instance is where the parts will be installed; when it is not known,
+	// values that depend on it are unknown.
+	Instance recipes.Instance
+	Manifest Manifest
+	// Vars are variable settings in increasing precedence: what the
+	// instance remembers, then ASSEMBLE_VAR_ variables, then --var flags.
+	Vars []VarSetting
+	// Go holds what version resolution found, by part name.
+	Go map[string]*recipes.GoModule
+	// LookupEnv reads the environment for env(); os.LookupEnv when nil.
+	LookupEnv func(string) (string, bool)
+}
+
+// VarSetting is one variable value given from outside the config, as
+// text: a string variable takes it as it is, any other type parses it as
+// an HCL expression.
+type VarSetting struct {
+	Name   string
+	Value  string
+	Source string // "--var", "ASSEMBLE_VAR_name", "instance"
+}
+
+// Settings are the evaluated attributes of the buildout block.
+type Settings struct {
+	Parts               []string
+	AllowPickedVersions bool
+	ShowPickedVersions  bool
+	AllowLocal          bool
+	GoEnv               map[string]string
+	KeepRevisions       int
+}
+
+// Result is an evaluated config.
+type Result struct {
+	Config   *Config
+	Settings Settings
+	// Vars are the values of the variables, and where each came from
+	// ("default" or a VarSetting's source).
+	Vars       map[string]cty.Value
+	VarSources map[string]string
+	// Pins maps module paths to pinned versions.
+	Pins map[string]string
+	// Parts are the parts to install, dependencies first.
+	Parts []*Part
+	// All holds every enabled part, selected or not, by name.
+	All map[string]*Part
+	// Env records what env() read.
+	Env map[string]string
+
+	values map[*hcl.Attribute]cty.Value
+}
+
+// Part is an evaluated part.
+type Part struct {
+	recipes.Part
+	Block  *Block
+	Recipe recipes.Recipe
+	// Outputs are what the recipe computed before install.
+	Outputs map[string]cty.Value
+	// Value is the part as part.NAME: its options and outputs.
+	Value cty.Value
+	// Refs are the references the part makes to other parts, in source
+	// order; DependsOn the names they reach, sorted.
+	Refs      []Ref
+	DependsOn []string
+	// AllowOutside is set by allow_outside_instance.
+	AllowOutside bool
+	Failed       bool
+	enabled      bool
+	badRefs      []string
+}
+
+// Ref is a reference from one part to another.
+type Ref struct {
+	From, To string
+	Attr     string // the attribute of From that holds the reference
+	Range    hcl.Range
+	Text     string // the reference as written, e.g. part.server.bin
+}
+
+// Meta attributes every part accepts besides its recipe's options.
+var metaAttrs = map[string]cty.Type{
+	"recipe":                 cty.String,
+	"depends_on":             cty.DynamicPseudoType,
+	"enabled":                cty.Bool,
+	"allow_outside_instance": cty.Bool,
+}
+
+var buildoutDefaults = map[string]cty.Value{
+	"allow_picked_versions": cty.True,
+	"show_picked_versions":  cty.False,
+	"allow_local":           cty.True,
+	"go_env":                cty.MapValEmpty(cty.String),
+	"keep_revisions":        cty.NumberIntVal(5),
+}
+
+// Evaluate evaluates a loaded config. It reports every problem it finds,
+// and returns a Result even when there are errors, so that annotate can
+// show what is known.
+func Evaluate(cfg *Config, opts EvalOptions) (*Result, hcl.Diagnostics) {
+	e := &evaluator{
+		cfg:    cfg,
+		opts:   opts,
+		values: map[*hcl.Attribute]cty.Value{},
+		res: &Result{
+			Config:     cfg,
+			Vars:       map[string]cty.Value{},
+			VarSources: map[string]string{},
+			Pins:       map[string]string{},
+			All:        map[string]*Part{},
+			Env:        map[string]string{},
+		},
+	}
+	e.res.values = e.values
+	if e.opts.LookupEnv == nil {
+		e.opts.LookupEnv = os.LookupEnv
+	}
+	if e.opts.Manifest.Dir == "" && cfg.Top != nil {
+		e.opts.Manifest.Dir = cfg.Top.Dir
+	}
+	e.run()
+	return e.res, e.diags
+}
+
+type evaluator struct {
+	cfg    *Config
+	opts   EvalOptions
+	funcs  map[string]function.Function
+	root   *hcl.EvalContext
+	values map[*hcl.Attribute]cty.Value
+	diags  hcl.Diagnostics
+	res    *Result
+}
+
+func (e *evaluator) run() {
+	e.funcs = map[string]function.Function{"env": envFunc(e.opts.LookupEnv, e.res.Env)}
+	for n, f := range stdFuncs {
+		e.funcs[n] = f
+	}
+	e.evalVariables()
+	e.root = &hcl.EvalContext{
+		Functions: e.funcs,
+		Variables: map[string]cty.Value{
+			"var":      cty.ObjectVal(e.res.Vars),
+			"instance": instanceValue(e.opts.Instance),
+			"manifest": manifestValue(e.opts.Manifest),
+		},
+	}
+	e.evalSettings()
+	e.evalPins()
+	e.evalParts()
+}
+
+func instanceValue(in recipes.Instance) cty.Value {
+	attrs := map[string]cty.Value{}
+	for k, v := range in.Paths() {
+		if in.Known {
+			attrs[k] = cty.StringVal(v)
+		} else {
+			attrs[k] = cty.UnknownVal(cty.String)
+		}
+	}
+	return cty.ObjectVal(attrs)
+}
+
+func manifestValue(m Manifest) cty.Value {
+	attrs := map[string]cty.Value{"dir": cty.StringVal(m.Dir)}
+	if m.Commit != "" {
+		attrs["ref"] = cty.StringVal(m.Ref)
+		attrs["commit"] = cty.StringVal(m.Commit)
+	}
+	return cty.ObjectVal(attrs)
+}
+
+// evalDef evaluates one attribute definition, where base is the block as
+// it stood before the definition's layer, and converts the result to ty.
+// Each definition is evaluated at most once.
+func (e *evaluator) evalDef(def *Def, ty cty.Type, scope *hcl.EvalContext, defaultOf func(name string, l *Layer) (cty.Value, bool), typeOf func(string) cty.Type) cty.Value {
+	if v, ok := e.values[def.Attr]; ok {
+		return v
+	}
+	// Mark the definition while it is being evaluated, so that a base
+	// reference back to it cannot recurse.
+	e.values[def.Attr] = cty.DynamicVal
+	ctx := scope
+	if base, ok := e.baseRefs(def); ok {
+		attrs := map[string]cty.Value{}
+		names := base
+		if names == nil {
+			names = def.Block.AttrNames()
+		}
+		for _, n := range names {
+			if prev := def.Block.Def(n, def.Layer.index); prev != nil {
+				attrs[n] = e.evalDef(prev, typeOf(n), scope, defaultOf, typeOf)
+			} else if v, ok := defaultOf(n, def.Layer); ok {
+				attrs[n] = v
+			} else {
+				attrs[n] = cty.DynamicVal
+				if base != nil {
+					e.noBase(def, n)
+				}
+			}
+		}
+		ctx = scope.NewChild()
+		ctx.Variables = map[string]cty.Value{"base": cty.ObjectVal(attrs)}
+	}
+	v, diags := def.Attr.Expr.Value(ctx)
+	e.diags = append(e.diags, diags...)
+	if diags.HasErrors() {
+		v = cty.UnknownVal(ty)
+	}
+	if ty != cty.DynamicPseudoType {
+		cv, err := convertValue(v, ty)
+		if err != nil {
+			e.diags = append(e.diags, &hcl.Diagnostic{
+				Severity:    hcl.DiagError,
+				Summary:     fmt.Sprintf("Invalid value for %s", def.Attr.Name),
+				Detail:      fmt.Sprintf("%s must be %s: %s.", def.Attr.Name, friendlyType(ty), err),
+				Subject:     def.Attr.Expr.Range().Ptr(),
+				Expression:  def.Attr.Expr,
+				EvalContext: ctx,
+			})
+			cv = cty.UnknownVal(ty)
+		}
+		v = cv
+	}
+	e.values[def.Attr] = v
+	return v
+}
+
+// baseRefs returns the names of the base attributes def's expression
+// reads, or nil names with ok when it reads base as a whole.
+func (e *evaluator) baseRefs(def *Def) (names []string, ok bool) {
+	whole := false
+	for _, tr := range def.Attr.Expr.Variables() {
+		if tr.RootName() != "base" {
+			continue
+		}
+		ok = true
+		if len(tr) > 1 {
+			if a, isAttr := tr[1].(hcl.TraverseAttr); isAttr {
+				names = appendUnique(names, a.Name)
+				continue
+			}
+		}
+		whole = true
+	}
+	if whole {
+		return nil, ok
+	}
+	return names, ok
+}
+
+func (e *evaluator) noBase(def *Def, name string) {
+	for _, tr := range def.Attr.Expr.Variables() {
+		if tr.RootName() != "base" || len(tr) < 2 {
+			continue
+		}
+		if a, ok := tr[1].(hcl.TraverseAttr); ok && a.Name == name {
+			what := fmt.Sprintf("part %q", def.Block.Name)
+			if def.Block.Type == "buildout" {
+				what = "the buildout block"
+			} else if def.Block.Type == "variable" {
+				what = fmt.Sprintf("variable %q", def.Block.Name)
+			}
+			e.diags = append(e.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "No inherited value",
+				Detail:   fmt.Sprintf("base.%s has no value: no file applied before %s sets %s in %s, and it has no default.", name, def.Layer.File.Name, name, what),
+				Subject:  tr.SourceRange().Ptr(),
+			})
+			return
+		}
+	}
+}
+
+// convertValue is convert.Convert with a fast path for the common case of
+// a tuple of same-typed elements becoming a list, which cty converts in
+// time quadratic in its length (concat(base.parts, ["x"]) is such a tuple).
+func convertValue(v cty.Value, ty cty.Type) (cty.Value, error) {
+	if ty.IsListType() && v.Type().IsTupleType() && v.IsWhollyKnown() && !v.IsNull() {
+		ety := ty.ElementType()
+		elems := v.AsValueSlice()
+		same := len(elems) > 0
+		for _, e := range elems {
+			if !e.Type().Equals(ety) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return cty.ListVal(elems), nil
+		}
+	}
+	return convert.Convert(v, ty)
+}
+
+func friendlyType(ty cty.Type) string {
+	switch {
+	case ty == cty.String:
+		return "a string"
+	case ty == cty.Number:
+		return "a number"
+	case ty == cty.Bool:
+		return "true or false"
+	case ty.IsListType():
+		return "a list of " + strings.TrimPrefix(friendlyType(ty.ElementType()), "a ") + "s"
+	case ty.IsMapType():
+		return "a map of " + strings.TrimPrefix(friendlyType(ty.ElementType()), "a ") + "s"
+	}
+	return ty.FriendlyName()
+}
+
+func (e *evaluator) evalSettings() {
+	b := e.cfg.Buildout
+	typeOf := func(n string) cty.Type {
+		if ty, ok := buildoutAttrs[n]; ok {
+			return ty
+		}
+		return cty.DynamicPseudoType
+	}
+	defaultOf := func(n string, l *Layer) (cty.Value, bool) {
+		if n == "parts" {
+			order := len(e.cfg.Files)
+			if l != nil {
+				order = l.order
+			}
+			return e.declaredParts(order), true
+		}
+		v, ok := buildoutDefaults[n]
+		return v, ok
+	}
+	val := func(n string) cty.Value {
+		if def := b.Final(n); def != nil {
+			return e.evalDef(def, typeOf(n), e.root, defaultOf, typeOf)
+		}
+		v, _ := defaultOf(n, nil)
+		return v
+	}
+	s := &e.res.Settings
+	s.AllowPickedVersions = boolOr(val("allow_picked_versions"), true)
+	s.ShowPickedVersions = boolOr(val("show_picked_versions"), false)
+	s.AllowLocal = boolOr(val("allow_local"), true)
+	s.KeepRevisions = 5
+	if v := val("keep_revisions"); v.IsKnown() && !v.IsNull() {
+		n, acc := v.AsBigFloat().Int64()
+		if acc != big.Exact || n < 1 {
+			e.diags = append(e.diags, attrError(b.Final("keep_revisions"), "Invalid keep_revisions", "keep_revisions is a whole number, 1 or more."))
+		} else {
+			s.KeepRevisions = int(n)
+		}
+	}
+	s.GoEnv = map[string]string{}
+	if v := val("go_env"); v.IsWhollyKnown() && !v.IsNull() {
+		for it := v.ElementIterator(); it.Next(); {
+			k, x := it.Element()
+			name := k.AsString()
+			switch name {
+			case "GOFLAGS", "GOWORK", "GOTOOLCHAIN", "GOENV", "GO111MODULE":
+				e.diags = append(e.diags, attrError(b.Final("go_env"), "Variable not allowed in go_env",
+					fmt.Sprintf("assemble sets %s itself, so that every build runs the same way whatever the user's go environment says.", name)))
+				continue
+			}
+			if !x.IsNull() {
+				s.GoEnv[name] = x.AsString()
+			}
+		}
+	}
+	parts := val("parts")
+	if !parts.IsWhollyKnown() || parts.IsNull() {
+		return
+	}
+	seen := map[string]bool{}
+	for it := parts.ElementIterator(); it.Next(); {
+		_, x := it.Element()
+		name := x.AsString()
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		if e.cfg.Part(name) == nil {
+			def := b.Final("parts")
+			e.diags = append(e.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unknown part in parts",
+				Detail:   fmt.Sprintf("There is no part %q.%s", name, didYouMean(name, e.partNames())),
+				Subject:  def.Attr.Expr.Range().Ptr(),
+			})
+			continue
+		}
+		s.Parts = append(s.Parts, name)
+	}
+}
+
+// declaredParts lists the parts declared in the files applied before
+// position order, in declaration order: the default of buildout.parts.
+func (e *evaluator) declaredParts(order int) cty.Value {
+	var names []cty.Value
+	for _, p := range e.cfg.Parts {
+		if p.Layers[0].order < order {
+			names = append(names, cty.StringVal(p.Name))
+		}
+	}
+	if len(names) == 0 {
+		return cty.ListValEmpty(cty.String)
+	}
+	return cty.ListVal(names)
+}
+
+func (e *evaluator) partNames() []string {
+	names := make([]string, len(e.cfg.Parts))
+	for i, p := range e.cfg.Parts {
+		names[i] = p.Name
+	}
+	return names
+}
+
+func boolOr(v cty.Value, def bool) bool {
+	if !v.IsKnown() || v.IsNull() {
+		return def
+	}
+	return v.True()
+}
+
+func attrError(def *Def, summary, detail string) *hcl.Diagnostic {
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail}
+	if def != nil {
+		d.Subject = def.Attr.Expr.Range().Ptr()
+	}
+	return d
+}
+
+func (e *evaluator) evalPins() {
+	for _, p := range e.cfg.Versions {
+		if p.Expr == nil {
+			continue
+		}
+		v, diags := p.Expr.Value(e.root)
+		e.diags = append(e.diags, diags...)
+		if diags.HasErrors() {
+			continue
+		}
+		if v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+			e.diags = append(e.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid pin",
+				Detail:  fmt.Sprintf("The pin of %s must be a version string, like \"v1.2.0\".", p.Module),
+				Subject: p.Expr.Range().Ptr(),
+			})
+			continue
+		}
+		ver := v.AsString()
+		if err := module.CheckPath(p.Module); err != nil {
+			e.diags = append(e.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid module path",
+				Detail:  err.Error() + ".",
+				Subject: p.Key.Ptr(),
+			})
+			continue
+		}
+		if err := checkPin(p.Module, ver); err != nil {
+			e.diags = append(e.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid pin",
+				Detail:  err.Error(),
+				Subject: p.Expr.Range().Ptr(),
+			})
+			continue
+		}
+		e.res.Pins[p.Module] = ver
+	}
+}
+
+// checkPin reports a pin that is not a canonical version of module mod.
+func checkPin(mod, ver string) error {
+	if !semver.IsValid(ver) {
+		hint := ""
+		if semver.IsValid("v" + ver) {
+			hint = fmt.Sprintf(" Did you mean \"v%s\"?", ver)
+		}
+		return fmt.Errorf("%q is not a version of %s: a pin is an exact semantic version such as \"v1.2.0\", not a constraint.%s", ver, mod, hint)
+	}
+	if c := semver.Canonical(ver); c != ver && c+"+incompatible" != ver {
+		return fmt.Errorf("%q is not a canonical version; did you mean %q?", ver, c)
+	}
+	if err := module.Check(mod, ver); err != nil {
+		return fmt.Errorf("%s@%s: %v", mod, ver, err.(*module.ModuleError).Err)
+	}
+	return nil
+}
+
+func didYouMean(given string, names []string) string {
+	if s := suggest(given, names); s != "" {
+		return fmt.Sprintf(" Did you mean %q?", s)
+	}
+	return ""
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// resolvePath makes a path option absolute: a source path against the
+// directory of the file that set it, a target path against the instance.
+func resolvePath(v cty.Value, kind recipes.PathKind, fileDir string, in recipes.Instance) cty.Value {
+	if v.IsNull() || !v.IsKnown() {
+		return v
+	}
+	one := func(s cty.Value) cty.Value {
+		if s.IsNull() || !s.IsKnown() {
+			return s
+		}
+		p := filepath.FromSlash(s.AsString())
+		if filepath.IsAbs(p) {
+			return cty.StringVal(filepath.Clean(p))
+		}
+		if kind == recipes.SourcePath {
+			return cty.StringVal(filepath.Join(fileDir, p))
+		}
+		if !in.Known {
+			return cty.UnknownVal(cty.String)
+		}
+		return cty.StringVal(filepath.Join(in.Dir, p))
+	}
+	if v.Type() == cty.String {
+		return one(v)
+	}
+	if v.Type().IsListType() {
+		var out []cty.Value
+		for it := v.ElementIterator(); it.Next(); {
+			_, x := it.Element()
+			out = append(out, one(x))
+		}
+		if len(out) == 0 {
+			return v
+		}
+		return cty.ListVal(out)
+	}
+	return v
+}

@@ -1,0 +1,462 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Loader reads config files. The zero Loader reads from the file system.
+type Loader struct {
+	// ReadFile reads a config file; os.ReadFile when nil.
+	ReadFile func(name string) ([]byte, error)
+}
+
+// Load reads the config file at path, every file it extends, and merges
+// them. The Config it returns is nil only when the top file could not be
+// read; otherwise it carries HCLFiles so that diagnostics can be printed
+// with their source.
+func Load(path string) (*Config, hcl.Diagnostics) {
+	return (&Loader{}).Load(path)
+}
+
+// Load reads the config file at path, every file it extends, and merges
+// them.
+func (l *Loader) Load(path string) (*Config, hcl.Diagnostics) {
+	ld := &loading{
+		readFile: l.ReadFile,
+		parser:   hclparse.NewParser(),
+		byAbs:    map[string]*File{},
+	}
+	if ld.readFile == nil {
+		ld.readFile = os.ReadFile
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read config file", Detail: fmt.Sprintf("%s: %v", path, err)}}
+	}
+	top := ld.file(filepath.Clean(path), abs, nil)
+	diags := ld.diags
+	if top == nil {
+		return nil, diags
+	}
+	order, odiags := linearize(top)
+	diags = append(diags, odiags...)
+	cfg, mdiags := merge(top, order)
+	diags = append(diags, mdiags...)
+	cfg.HCLFiles = ld.parser.Files()
+	return cfg, diags
+}
+
+type loading struct {
+	readFile func(string) ([]byte, error)
+	parser   *hclparse.Parser
+	byAbs    map[string]*File
+	diags    hcl.Diagnostics
+}
+
+var fileSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "extends"}, {Name: "versions"}},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "buildout"},
+		{Type: "variable", LabelNames: []string{"name"}},
+		{Type: "part", LabelNames: []string{"name"}},
+	},
+}
+
+// buildoutAttrs are the settings of the buildout block, with their types.
+var buildoutAttrs = map[string]cty.Type{
+	"parts":                 cty.List(cty.String),
+	"allow_picked_versions": cty.Bool,
+	"show_picked_versions":  cty.Bool,
+	"allow_local":           cty.Bool,
+	"go_env":                cty.Map(cty.String),
+	"keep_revisions":        cty.Number,
+}
+
+var buildoutSchema = func() *hcl.BodySchema {
+	s := &hcl.BodySchema{}
+	for _, n := range []string{"parts", "allow_picked_versions", "show_picked_versions", "allow_local", "go_env", "keep_revisions"} {
+		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: n})
+	}
+	return s
+}()
+
+var variableSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "type"}, {Name: "default"}, {Name: "description"}},
+}
+
+// file loads and decodes the file at abs, once. rng is the extends entry
+// that names it, nil for the top file.
+func (ld *loading) file(name, abs string, rng *hcl.Range) *File {
+	if f, ok := ld.byAbs[abs]; ok {
+		return f
+	}
+	src, err := ld.readFile(abs)
+	if err != nil {
+		summary := "Cannot read config file"
+		if rng != nil {
+			summary = "Cannot read extended file"
+		}
+		if os.IsNotExist(err) {
+			err = fmt.Errorf("no such file")
+		} else if pe, ok := err.(*os.PathError); ok {
+			err = pe.Err
+		}
+		ld.diags = append(ld.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: summary,
+			Detail:  fmt.Sprintf("%s: %v.", name, err),
+			Subject: rng,
+		})
+		return nil
+	}
+	hf, diags := ld.parser.ParseHCL(src, name)
+	ld.diags = append(ld.diags, diags...)
+	f := &File{Name: name, Abs: abs, Dir: filepath.Dir(abs), Src: src, hcl: hf}
+	ld.byAbs[abs] = f
+	if hf == nil || hf.Body == nil {
+		return f
+	}
+	ld.decode(f)
+	for i := range f.extends {
+		e := &f.extends[i]
+		if e.valid {
+			e.file = ld.file(e.name, e.abs, &e.rng)
+		}
+	}
+	return f
+}
+
+// decode checks a file's top level against the schema and sorts out its
+// blocks and attributes.
+func (ld *loading) decode(f *File) {
+	content, diags := f.hcl.Body.Content(fileSchema)
+	ld.diags = append(ld.diags, diags...)
+	if a, ok := content.Attributes["extends"]; ok {
+		ld.decodeExtends(f, a)
+	}
+	f.versions = content.Attributes["versions"]
+	seenPart := map[string]*hcl.Block{}
+	seenVar := map[string]*hcl.Block{}
+	for _, b := range content.Blocks {
+		switch b.Type {
+		case "buildout":
+			if f.buildout != nil {
+				ld.diags = append(ld.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Duplicate buildout block",
+					Detail:  fmt.Sprintf("A file has at most one buildout block; the first is at %s.", rangeLine(f.buildout.DefRange)),
+					Subject: b.DefRange.Ptr(),
+				})
+				continue
+			}
+			c, d := b.Body.Content(buildoutSchema)
+			ld.diags = append(ld.diags, d...)
+			f.buildout, f.bAttrs = b, c.Attributes
+		case "variable":
+			name := b.Labels[0]
+			if !ld.checkName(b, "variable") {
+				continue
+			}
+			if first, ok := seenVar[name]; ok {
+				ld.diags = append(ld.diags, duplicate(b, "variable", name, first))
+				continue
+			}
+			seenVar[name] = b
+			c, d := b.Body.Content(variableSchema)
+			ld.diags = append(ld.diags, d...)
+			f.vars = append(f.vars, b)
+			f.varAttrs = append(f.varAttrs, c.Attributes)
+		case "part":
+			name := b.Labels[0]
+			if !ld.checkName(b, "part") {
+				continue
+			}
+			if first, ok := seenPart[name]; ok {
+				ld.diags = append(ld.diags, duplicate(b, "part", name, first))
+				continue
+			}
+			seenPart[name] = b
+			attrs, d := b.Body.JustAttributes()
+			ld.diags = append(ld.diags, d...)
+			f.parts = append(f.parts, b)
+			f.pAttrs = append(f.pAttrs, attrs)
+		}
+	}
+}
+
+func (ld *loading) checkName(b *hcl.Block, kind string) bool {
+	if hclsyntax.ValidIdentifier(b.Labels[0]) {
+		return true
+	}
+	ld.diags = append(ld.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError, Summary: fmt.Sprintf("Invalid %s name", kind),
+		Detail:  fmt.Sprintf("%q is not a valid name: a name starts with a letter and holds letters, digits, underscores and dashes, so that it can be referenced as %s.NAME.", b.Labels[0], map[string]string{"part": "part", "variable": "var"}[kind]),
+		Subject: b.LabelRanges[0].Ptr(),
+	})
+	return false
+}
+
+func duplicate(b *hcl.Block, kind, name string, first *hcl.Block) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError, Summary: fmt.Sprintf("Duplicate %s %q", kind, name),
+		Detail:  fmt.Sprintf("A %s of this name is already declared in this file at %s. Another file may extend it, but one file declares it once.", kind, rangeLine(first.DefRange)),
+		Subject: b.DefRange.Ptr(),
+	}
+}
+
+func (ld *loading) decodeExtends(f *File, a *hcl.Attribute) {
+	exprs, diags := hcl.ExprList(a.Expr)
+	if diags.HasErrors() {
+		ld.diags = append(ld.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Invalid extends",
+			Detail:  `extends is a list of file paths, like ["buildout.hcl"].`,
+			Subject: a.Expr.Range().Ptr(),
+		})
+		return
+	}
+	seen := map[string]bool{}
+	for _, e := range exprs {
+		v, d := e.Value(nil)
+		if d.HasErrors() || v.Type() != cty.String || v.IsNull() || !v.IsKnown() || v.AsString() == "" {
+			ld.diags = append(ld.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid extends entry",
+				Detail:  "Each entry of extends is a literal file path: the files must be known before anything is evaluated.",
+				Subject: e.Range().Ptr(),
+			})
+			continue
+		}
+		p := filepath.FromSlash(v.AsString())
+		ext := extend{rng: e.Range(), valid: true}
+		if filepath.IsAbs(p) {
+			ext.name, ext.abs = filepath.Clean(p), filepath.Clean(p)
+		} else {
+			ext.name = filepath.Join(filepath.Dir(f.Name), p)
+			ext.abs = filepath.Join(f.Dir, p)
+		}
+		if seen[ext.abs] {
+			ld.diags = append(ld.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "File extended twice",
+				Detail:  fmt.Sprintf("%s appears twice in this extends list.", ext.name),
+				Subject: e.Range().Ptr(),
+			})
+			continue
+		}
+		seen[ext.abs] = true
+		f.extends = append(f.extends, ext)
+	}
+}
+
+// linearize orders top and the files it extends so that every file is
+// applied exactly once, every file after the files it extends, and of two
+// files extended by the same list, the left one first (so the right one
+// wins). It is the C3 linearization Python uses for base classes, read
+// backwards: the C3 order of a file lists it before its parents, taking
+// its parents right to left.
+func linearize(top *File) ([]*File, hcl.Diagnostics) {
+	if diags := findCycles(top); diags.HasErrors() {
+		return []*File{top}, diags
+	}
+	var diags hcl.Diagnostics
+	memo := map[*File][]*File{}
+	var c3 func(f *File) []*File
+	c3 = func(f *File) []*File {
+		if l, ok := memo[f]; ok {
+			return l
+		}
+		parents := f.parentFiles()
+		var seqs [][]*File
+		for i := len(parents) - 1; i >= 0; i-- {
+			seqs = append(seqs, append([]*File(nil), c3(parents[i])...))
+		}
+		rev := make([]*File, 0, len(parents))
+		for i := len(parents) - 1; i >= 0; i-- {
+			rev = append(rev, parents[i])
+		}
+		seqs = append(seqs, rev)
+		out := []*File{f}
+		for {
+			var live [][]*File
+			for _, s := range seqs {
+				if len(s) > 0 {
+					live = append(live, s)
+				}
+			}
+			seqs = live
+			if len(seqs) == 0 {
+				break
+			}
+			var next *File
+			for _, s := range seqs {
+				if !inTails(s[0], seqs) {
+					next = s[0]
+					break
+				}
+			}
+			if next == nil {
+				var heads []string
+				for _, s := range seqs {
+					heads = appendUnique(heads, s[0].Name)
+				}
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Inconsistent extends order",
+					Detail: fmt.Sprintf("The files %s extends order %s in contradicting ways: one extends list puts one first, another the other. "+
+						"No order applies every file once with parents before children and left before right; make the extends lists agree.",
+						f.Name, strings.Join(heads, " and ")),
+					Subject: f.extendsRange(),
+				})
+				// Fall back to a usable order so later checks still run.
+				for _, s := range seqs {
+					for _, g := range s {
+						if !containsFile(out, g) {
+							out = append(out, g)
+						}
+					}
+				}
+				break
+			}
+			out = append(out, next)
+			for i, s := range seqs {
+				if s[0] == next {
+					seqs[i] = s[1:]
+				}
+			}
+		}
+		memo[f] = out
+		return out
+	}
+	l := c3(top)
+	order := make([]*File, len(l))
+	for i, f := range l {
+		order[len(l)-1-i] = f
+	}
+	return order, diags
+}
+
+func (f *File) parentFiles() []*File {
+	var ps []*File
+	for _, e := range f.extends {
+		if e.file != nil {
+			ps = append(ps, e.file)
+		}
+	}
+	return ps
+}
+
+func (f *File) extendsRange() *hcl.Range {
+	if len(f.extends) == 0 {
+		return nil
+	}
+	r := hcl.RangeBetween(f.extends[0].rng, f.extends[len(f.extends)-1].rng)
+	return &r
+}
+
+func inTails(f *File, seqs [][]*File) bool {
+	for _, s := range seqs {
+		for _, g := range s[1:] {
+			if g == f {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func containsFile(fs []*File, f *File) bool {
+	for _, g := range fs {
+		if g == f {
+			return true
+		}
+	}
+	return false
+}
+
+func appendUnique(ss []string, s string) []string {
+	for _, x := range ss {
+		if x == s {
+			return ss
+		}
+	}
+	return append(ss, s)
+}
+
+// findCycles reports every extends cycle reachable from top, each once,
+// naming the chain of files with the line of each extends entry.
+func findCycles(top *File) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := map[*File]int{}
+	type step struct {
+		f   *File
+		via *extend
+	}
+	var stack []step
+	reported := map[string]bool{}
+	var visit func(f *File)
+	visit = func(f *File) {
+		color[f] = grey
+		for i := range f.extends {
+			e := &f.extends[i]
+			if e.file == nil {
+				continue
+			}
+			switch color[e.file] {
+			case white:
+				stack = append(stack, step{f, e})
+				visit(e.file)
+				stack = stack[:len(stack)-1]
+			case grey:
+				// The cycle runs from e.file down the stack to f, then back.
+				chain := append(append([]step(nil), stack...), step{f, e})
+				start := 0
+				for j, s := range chain {
+					if s.f == e.file {
+						start = j
+						break
+					}
+				}
+				chain = chain[start:]
+				var names, lines []string
+				for _, s := range chain {
+					names = append(names, s.f.Name)
+					lines = append(lines, fmt.Sprintf("  %s extends %s", rangeLine(s.via.rng), s.via.name))
+				}
+				key := strings.Join(sortedCopy(names), "\x00")
+				if reported[key] {
+					continue
+				}
+				reported[key] = true
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Extends cycle",
+					Detail: fmt.Sprintf("The files extend each other in a circle: %s → %s.\n%s",
+						strings.Join(names, " → "), e.file.Name, strings.Join(lines, "\n")),
+					Subject: e.rng.Ptr(),
+				})
+			}
+		}
+		color[f] = black
+	}
+	visit(top)
+	return diags
+}
+
+func sortedCopy(ss []string) []string {
+	out := slices.Clone(ss)
+	slices.Sort(out)
+	return out
+}
+
+// rangeLine formats a range as file:line.
+func rangeLine(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d", r.Filename, r.Start.Line)
+}

@@ -1,0 +1,444 @@
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/assemble-build/assemble/recipes"
+)
+
+// evalParts checks every part block against its recipe, finds the
+// references between parts, orders the parts so that every part comes
+// after the parts it references, evaluates them in that order, and
+// selects those to install.
+func (e *evaluator) evalParts() {
+	parts := make([]*Part, 0, len(e.cfg.Parts))
+	byName := make(map[string]*Part, len(e.cfg.Parts))
+	for _, b := range e.cfg.Parts {
+		p := e.preparePart(b)
+		parts = append(parts, p)
+		byName[b.Name] = p
+	}
+	for _, p := range parts {
+		e.collectRefs(p, byName)
+	}
+	order := e.order(parts, byName)
+	for _, p := range order {
+		e.evalPart(p, byName)
+		e.res.All[p.Name] = p
+	}
+	e.res.Parts = e.selected(order, byName)
+}
+
+func (p *Part) spec() *recipes.Spec {
+	if p.Recipe == nil {
+		return nil
+	}
+	return p.Recipe.Spec()
+}
+
+func (p *Part) typeOf(name string) cty.Type {
+	if ty, ok := metaAttrs[name]; ok {
+		return ty
+	}
+	if s := p.spec(); s != nil {
+		if o := s.Option(name); o != nil {
+			return o.Type
+		}
+	}
+	return cty.DynamicPseudoType
+}
+
+func (p *Part) defaultOf(name string, _ *Layer) (cty.Value, bool) {
+	switch name {
+	case "enabled":
+		return cty.True, true
+	case "allow_outside_instance":
+		return cty.False, true
+	}
+	if s := p.spec(); s != nil {
+		if o := s.Option(name); o != nil && o.Default != cty.NilVal {
+			return o.Default, true
+		}
+	}
+	return cty.NilVal, false
+}
+
+// preparePart finds a part's recipe and checks its attribute names, which
+// needs nothing evaluated but recipe and enabled.
+func (e *evaluator) preparePart(b *Block) *Part {
+	p := &Part{Block: b, enabled: true}
+	p.Name = b.Name
+	if def := b.Final("recipe"); def == nil {
+		e.diags = append(e.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Missing recipe",
+			Detail:  fmt.Sprintf("Part %q names no recipe; every part needs one, like recipe = \"file\". The recipes are %s.", b.Name, strings.Join(recipes.Names(), ", ")),
+			Subject: b.DeclRange().Ptr(),
+		})
+	} else if e.staticOnly(def, "recipe") {
+		v := e.evalDef(def, cty.String, e.root, p.defaultOf, p.typeOf)
+		if v.IsKnown() && !v.IsNull() {
+			name := v.AsString()
+			if r, ok := recipes.Lookup(name); ok {
+				p.Recipe, p.Part.Recipe = r, name
+			} else {
+				e.diags = append(e.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Unknown recipe",
+					Detail:  fmt.Sprintf("There is no recipe %q.%s The recipes are %s.", name, didYouMean(name, recipes.Names()), strings.Join(recipes.Names(), ", ")),
+					Subject: def.Attr.Expr.Range().Ptr(),
+				})
+			}
+		}
+	}
+	if def := b.Final("enabled"); def != nil && e.staticOnly(def, "enabled") {
+		v := e.evalDef(def, cty.Bool, e.root, p.defaultOf, p.typeOf)
+		if v.IsKnown() && !v.IsNull() {
+			p.enabled = v.True()
+		}
+	}
+	if def := b.Final("allow_outside_instance"); def != nil && e.staticOnly(def, "allow_outside_instance") {
+		v := e.evalDef(def, cty.Bool, e.root, p.defaultOf, p.typeOf)
+		p.AllowOutside = v.IsKnown() && !v.IsNull() && v.True()
+	}
+	spec := p.spec()
+	if spec == nil {
+		p.Failed = true
+		return p
+	}
+	var allowed []string
+	for n := range metaAttrs {
+		allowed = append(allowed, n)
+	}
+	for _, o := range spec.Options {
+		allowed = append(allowed, o.Name)
+	}
+	for _, l := range b.Layers {
+		for _, a := range sortedAttrs(l.Attrs) {
+			if _, ok := metaAttrs[a.Name]; ok || spec.Option(a.Name) != nil {
+				continue
+			}
+			e.diags = append(e.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Unknown option",
+				Detail:  fmt.Sprintf("Recipe %s has no option %q.%s", spec.Name, a.Name, didYouMean(a.Name, allowed)),
+				Subject: a.NameRange.Ptr(),
+			})
+			p.Failed = true
+		}
+	}
+	if p.enabled {
+		for _, o := range spec.Options {
+			if o.Required && b.Final(o.Name) == nil {
+				e.diags = append(e.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Missing required option",
+					Detail:  fmt.Sprintf("Part %q (recipe %s) needs %s: %s.", b.Name, spec.Name, o.Name, o.Doc),
+					Subject: b.DeclRange().Ptr(),
+				})
+				p.Failed = true
+			}
+		}
+	}
+	return p
+}
+
+// staticOnly reports, as an error, an attribute that must be known before
+// parts are ordered but refers to a part.
+func (e *evaluator) staticOnly(def *Def, what string) bool {
+	for _, tr := range def.Attr.Expr.Variables() {
+		if tr.RootName() == "part" {
+			e.diags = append(e.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid reference",
+				Detail:  fmt.Sprintf("%s must be known before parts are ordered, so it cannot refer to another part.", what),
+				Subject: tr.SourceRange().Ptr(),
+			})
+			return false
+		}
+	}
+	return true
+}
+
+// reachableDefs returns the definition of name that wins and every
+// earlier definition it reaches through base.
+func reachableDefs(b *Block, name string) []*Def {
+	var out []*Def
+	seen := map[*hcl.Attribute]bool{}
+	var walk func(d *Def)
+	walk = func(d *Def) {
+		if d == nil || seen[d.Attr] {
+			return
+		}
+		seen[d.Attr] = true
+		out = append(out, d)
+		for _, tr := range d.Attr.Expr.Variables() {
+			if tr.RootName() != "base" {
+				continue
+			}
+			if len(tr) > 1 {
+				if a, ok := tr[1].(hcl.TraverseAttr); ok {
+					walk(b.Def(a.Name, d.Layer.index))
+					continue
+				}
+			}
+			for _, n := range b.AttrNames() {
+				walk(b.Def(n, d.Layer.index))
+			}
+		}
+	}
+	walk(b.Final(name))
+	return out
+}
+
+// collectRefs finds the parts a part refers to, from the expressions that
+// give its values and from depends_on.
+func (e *evaluator) collectRefs(p *Part, byName map[string]*Part) {
+	b := p.Block
+	for _, name := range b.AttrNames() {
+		if name == "depends_on" || name == "recipe" || name == "enabled" || name == "allow_outside_instance" {
+			continue
+		}
+		for _, def := range reachableDefs(b, name) {
+			for _, tr := range def.Attr.Expr.Variables() {
+				if tr.RootName() != "part" {
+					continue
+				}
+				if r, ok := e.partRef(p, def, tr, byName); ok {
+					p.Refs = append(p.Refs, r)
+				} else if len(tr) > 1 {
+					if a, ok := tr[1].(hcl.TraverseAttr); ok {
+						p.badRefs = append(p.badRefs, a.Name)
+					}
+				}
+			}
+		}
+	}
+	if def := b.Final("depends_on"); def != nil {
+		exprs, diags := hcl.ExprList(def.Attr.Expr)
+		if diags.HasErrors() {
+			e.diags = append(e.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid depends_on",
+				Detail:  "depends_on is a list of part references, like [part.server].",
+				Subject: def.Attr.Expr.Range().Ptr(),
+			})
+		}
+		for _, x := range exprs {
+			tr, d := hcl.AbsTraversalForExpr(x)
+			if d.HasErrors() || tr.RootName() != "part" || len(tr) != 2 {
+				e.diags = append(e.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Invalid depends_on entry",
+					Detail:  "Each entry of depends_on is a part reference, like part.server.",
+					Subject: x.Range().Ptr(),
+				})
+				continue
+			}
+			if r, ok := e.partRef(p, def, tr, byName); ok {
+				p.Refs = append(p.Refs, r)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range p.Refs {
+		if !seen[r.To] {
+			seen[r.To] = true
+			p.DependsOn = append(p.DependsOn, r.To)
+		}
+	}
+}
+
+func (e *evaluator) partRef(p *Part, def *Def, tr hcl.Traversal, byName map[string]*Part) (Ref, bool) {
+	bad := func(summary, detail string) (Ref, bool) {
+		e.diags = append(e.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: tr.SourceRange().Ptr()})
+		return Ref{}, false
+	}
+	if len(tr) < 2 {
+		return bad("Invalid part reference", "Refer to a part as part.NAME, or to one of its values as part.NAME.VALUE.")
+	}
+	step, ok := tr[1].(hcl.TraverseAttr)
+	if !ok {
+		return bad("Invalid part reference", "Refer to a part as part.NAME, or to one of its values as part.NAME.VALUE.")
+	}
+	t := byName[step.Name]
+	if t == nil {
+		return bad("Reference to undeclared part", fmt.Sprintf("There is no part %q.%s", step.Name, didYouMean(step.Name, e.partNames())))
+	}
+	if !t.enabled {
+		return bad("Reference to a disabled part", fmt.Sprintf("Part %q is disabled (enabled = false), so it has no values to refer to.", step.Name))
+	}
+	if len(tr) > 2 && t.Recipe != nil {
+		if a, ok := tr[2].(hcl.TraverseAttr); ok {
+			spec := t.Recipe.Spec()
+			if spec.Option(a.Name) == nil && spec.Output(a.Name) == nil {
+				var names []string
+				for _, o := range spec.Options {
+					names = append(names, o.Name)
+				}
+				for _, o := range spec.Outputs {
+					names = append(names, o.Name)
+				}
+				return bad("Unsupported attribute", fmt.Sprintf("Part %q (recipe %s) has no option or output %q.%s", step.Name, spec.Name, a.Name, didYouMean(a.Name, names)))
+			}
+		}
+	}
+	return Ref{From: p.Name, To: step.Name, Attr: def.Attr.Name, Range: tr.SourceRange(), Text: e.sourceText(tr.SourceRange())}, true
+}
+
+func (e *evaluator) sourceText(r hcl.Range) string {
+	f := e.cfg.HCLFiles[r.Filename]
+	if f == nil || r.End.Byte > len(f.Bytes) {
+		return ""
+	}
+	return string(f.Bytes[r.Start.Byte:r.End.Byte])
+}
+
+// evalPart evaluates an enabled part's options, checks them, and computes
+// its outputs. The part can see only the parts it refers to.
+func (e *evaluator) evalPart(p *Part, byName map[string]*Part) {
+	before := len(e.diags)
+	defer func() {
+		if hasErrors(e.diags[before:]) {
+			p.Failed = true
+		}
+		if p.Failed {
+			p.Value = cty.DynamicVal
+		}
+	}()
+	if p.Recipe == nil {
+		return
+	}
+	refs := map[string]cty.Value{}
+	for _, r := range p.Refs {
+		v := byName[r.To].Value
+		if v == cty.NilVal {
+			v = cty.DynamicVal
+		}
+		refs[r.To] = v
+	}
+	// A reference already reported as wrong evaluates to an unknown value,
+	// so that it is not reported a second time.
+	for _, name := range p.badRefs {
+		refs[name] = cty.DynamicVal
+	}
+	scope := e.root.NewChild()
+	scope.Variables = map[string]cty.Value{"part": cty.ObjectVal(refs)}
+	spec := p.Recipe.Spec()
+	in := e.opts.Instance
+	p.Options = make(map[string]cty.Value, len(spec.Options))
+	p.Instance = in
+	p.Go = e.opts.Go[p.Name]
+	for _, o := range spec.Options {
+		def := p.Block.Final(o.Name)
+		if def == nil {
+			v, ok := p.defaultOf(o.Name, nil)
+			if !ok {
+				v = cty.NullVal(o.Type)
+			}
+			p.Options[o.Name] = v
+			continue
+		}
+		v := e.evalDef(def, o.Type, scope, p.defaultOf, p.typeOf)
+		if o.Path != recipes.NotPath {
+			v = resolvePath(v, o.Path, def.Layer.File.Dir, in)
+			if o.Path == recipes.TargetPath && in.Known && !p.AllowOutside {
+				e.checkInside(def, v, in.Dir)
+			}
+		}
+		p.Options[o.Name] = v
+	}
+	for _, prob := range p.Recipe.Check(&p.Part) {
+		d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: prob.Summary, Detail: prob.Detail, Subject: p.Block.DeclRange().Ptr()}
+		if def := p.Block.Final(prob.Option); prob.Option != "" && def != nil {
+			d.Subject = def.Attr.Expr.Range().Ptr()
+		}
+		e.diags = append(e.diags, d)
+	}
+	out, err := p.Recipe.Outputs(&p.Part)
+	if err != nil {
+		e.diags = append(e.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Cannot compute outputs",
+			Detail:  fmt.Sprintf("Part %q: %v", p.Name, err),
+			Subject: p.Block.DeclRange().Ptr(),
+		})
+		return
+	}
+	p.Outputs = out
+	attrs := make(map[string]cty.Value, len(p.Options)+len(out))
+	for k, v := range p.Options {
+		attrs[k] = v
+	}
+	for k, v := range out {
+		attrs[k] = v
+	}
+	p.Value = cty.ObjectVal(attrs)
+}
+
+// checkInside reports a target path outside the instance directory.
+func (e *evaluator) checkInside(def *Def, v cty.Value, dir string) {
+	var paths []string
+	if v.IsWhollyKnown() && !v.IsNull() {
+		if v.Type() == cty.String {
+			paths = []string{v.AsString()}
+		} else if v.CanIterateElements() {
+			for it := v.ElementIterator(); it.Next(); {
+				_, x := it.Element()
+				paths = append(paths, x.AsString())
+			}
+		}
+	}
+	for _, p := range paths {
+		if !Within(dir, p) {
+			e.diags = append(e.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Path outside the instance",
+				Detail:  fmt.Sprintf("%s is outside the instance directory %s. A part writes only inside its instance unless it sets allow_outside_instance = true.", p, dir),
+				Subject: def.Attr.Expr.Range().Ptr(),
+			})
+		}
+	}
+}
+
+// Within reports whether path p lies in directory dir (or is dir).
+func Within(dir, p string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+func hasErrors(diags hcl.Diagnostics) bool {
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			return true
+		}
+	}
+	return false
+}
+
+// selected returns the enabled parts that buildout.parts names, and the
+// parts they refer to, in install order. A part named only by a reference
+// is installed too, as buildout does, because its referrer needs it.
+func (e *evaluator) selected(order []*Part, byName map[string]*Part) []*Part {
+	want := map[string]bool{}
+	var mark func(name string)
+	mark = func(name string) {
+		if want[name] {
+			return
+		}
+		want[name] = true
+		if p := byName[name]; p != nil {
+			for _, d := range p.DependsOn {
+				mark(d)
+			}
+		}
+	}
+	for _, n := range e.res.Settings.Parts {
+		if p := byName[n]; p != nil && p.enabled {
+			mark(n)
+		}
+	}
+	var out []*Part
+	for _, p := range order {
+		if want[p.Name] {
+			out = append(out, p)
+		}
+	}
+	return out
+}

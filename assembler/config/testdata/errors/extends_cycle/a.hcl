@@ -1,0 +1,1 @@
+extends = ["sub/b.hcl"]

@@ -1,0 +1,1 @@
+extends = ["x.hcl", "y.hcl"] # ERROR: Inconsistent extends order

@@ -1,0 +1,1 @@
+extends = ["b.hcl", "a.hcl"]

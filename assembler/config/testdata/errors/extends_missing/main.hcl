@@ -1,0 +1,4 @@
+extends = [
+  "base.hcl",
+  "nope.hcl", # ERROR: nope.hcl: no such file
+]

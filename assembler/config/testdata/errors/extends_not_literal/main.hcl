@@ -1,0 +1,1 @@
+extends = ["${env("X")}.hcl"] # ERROR: Invalid extends entry

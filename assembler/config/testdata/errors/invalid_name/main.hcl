@@ -1,0 +1,4 @@
+part "my part" { # ERROR: Invalid part name
+  recipe = "directory"
+  path   = "a"
+}

@@ -1,0 +1,3 @@
+part "server" { # ERROR: Missing recipe
+  module = "example.com/lava/server"
+}

@@ -1,0 +1,4 @@
+part "server" { # ERROR: Missing required option
+  recipe  = "go.build"
+  version = "^1.0"
+}

@@ -1,0 +1,5 @@
+part "a" {
+  recipe = "file"
+  target = "x"
+  content = "y" +  # ERROR: Invalid expression
+}

@@ -1,0 +1,10 @@
+part "server" {
+  recipe = "go.build"
+  module = "example.com/lava/server"
+}
+
+part "settings" {
+  recipe  = "file"
+  target  = "settings.conf"
+  content = part.server.binary # ERROR: has no option or output "binary"
+}

@@ -1,0 +1,3 @@
+parts "a" { # ERROR: Did you mean "part"?
+  recipe = "file"
+}

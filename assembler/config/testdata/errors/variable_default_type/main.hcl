@@ -1,0 +1,4 @@
+variable "http_port" {
+  type    = number
+  default = "eighty" # ERROR: Invalid value for default
+}

@@ -1,0 +1,3 @@
+variable "db" { # ERROR: No value for variable
+  type = string
+}

@@ -1,0 +1,6 @@
+part "server" {
+  recipe   = "go.build"
+  module   = "example.com/lava/server"
+  packages = { a = 1 } # ERROR: packages must be a list of strings
+  cgo      = "sometimes" # ERROR: Invalid value for cgo
+}
