@@ -1,0 +1,41 @@
+package main
+
+import (
+	"encoding/json"
+
+	"github.com/spf13/cobra"
+
+	"github.com/assemble-build/assemble/recipes"
+)
+
+func newAnnotate(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "annotate",
+		Short: "Print the merged config with the origin of every value",
+		Long: `annotate prints the merged configuration: every attribute with its value
+where it can be known before install, the file and line that set it, and the
+definitions it overrode or built on through base (buildout's += and -=).
+
+The output is HCL, with origins as comments. Values that depend on the
+instance or on resolved versions are shown as written, marked "known at
+install". With --json, the same as a JSON document.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, diags, err := g.source().Evaluate(recipes.Instance{}, nil)
+			if err != nil {
+				return err
+			}
+			writeDiags(g.stderr, diags, res.Config.HCLFiles)
+			a := res.Annotate()
+			if asJSON {
+				enc := json.NewEncoder(g.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(a)
+			}
+			return a.WriteText(g.stdout)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

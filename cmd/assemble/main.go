@@ -1,0 +1,161 @@
+// Command assemble builds instances from HCL manifests: it resolves pinned
+// Go modules, overlays developer checkouts, and installs each instance as
+// an immutable revision it switches to atomically.
+//
+// This package is the command line only; the work is done by the
+// assembler packages.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/assemble-build/assemble/assembler"
+)
+
+// Exit codes. They are documented in docs/cli.md; keep the two in step.
+const (
+	exitOK     = 0
+	exitError  = 1 // anything not listed below: I/O errors, internal errors
+	exitUsage  = 2 // bad flags or arguments
+	exitConfig = 3 // the manifest or the values given for it are wrong
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usageError marks mistakes in the command line itself.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+
+// globals are the flags every command shares.
+type globals struct {
+	config   string
+	manifest string
+	vars     []string
+	stdout   io.Writer
+	stderr   io.Writer
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := newRoot(g)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return exitOK
+	}
+	return report(g, cmd, err)
+}
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "assemble",
+		Short: "Assemble instances from HCL manifests",
+		Long: `assemble builds instances from an HCL manifest: it resolves the versions
+of the Go modules the parts name, overlays developer checkouts, and installs
+each instance as a new revision that it switches to atomically.
+
+The top config file is --config, else $ASSEMBLE_CONFIG, else buildout.hcl,
+inside --manifest (else $ASSEMBLE_MANIFEST) when one is given.`,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.config, "config", "c", "", "top config `file` (default $ASSEMBLE_CONFIG, else buildout.hcl)")
+	pf.StringVar(&g.manifest, "manifest", "", "manifest `directory` the config is in (default $ASSEMBLE_MANIFEST)")
+	pf.StringArrayVar(&g.vars, "var", nil, "set a variable, `NAME=VALUE` (repeatable; also ASSEMBLE_VAR_NAME)")
+	root.AddCommand(
+		newAnnotate(g),
+		newGraph(g),
+		newVersion(g),
+	)
+	return root
+}
+
+// source returns where the config comes from, by flag, else environment.
+func (g *globals) source() *assembler.Source {
+	s := &assembler.Source{Config: g.config, ManifestDir: g.manifest, Vars: g.vars}
+	if s.Config == "" {
+		s.Config = os.Getenv("ASSEMBLE_CONFIG")
+	}
+	if s.ManifestDir == "" {
+		s.ManifestDir = os.Getenv("ASSEMBLE_MANIFEST")
+	}
+	return s
+}
+
+// noArgs and friends make argument mistakes usage errors.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError{fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), strings.Join(args, " "))}
+	}
+	return nil
+}
+
+// report prints err the way its kind wants and returns the exit code.
+func report(g *globals, cmd *cobra.Command, err error) int {
+	var ue usageError
+	var aue *assembler.UsageError
+	if errors.As(err, &ue) || errors.As(err, &aue) || isCobraUsage(err) {
+		fmt.Fprintf(g.stderr, "assemble: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
+		return exitUsage
+	}
+	var de *assembler.DiagError
+	if errors.As(err, &de) {
+		writeDiags(g.stderr, de.Diags, de.Files)
+		return exitConfig
+	}
+	fmt.Fprintf(g.stderr, "assemble: %v\n", err)
+	return exitError
+}
+
+// isCobraUsage recognizes the errors cobra makes for unknown commands.
+func isCobraUsage(err error) bool {
+	return strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag")
+}
+
+// writeDiags prints diagnostics as HCL does, with source snippets, in
+// colour only on a terminal.
+func writeDiags(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File) {
+	if len(diags) == 0 {
+		return
+	}
+	color := false
+	width := uint(0)
+	if f, ok := w.(*os.File); ok && isTerminal(f) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" {
+		color, width = true, 100
+	}
+	wr := hcl.NewDiagnosticTextWriter(w, files, width, color)
+	_ = wr.WriteDiagnostics(diags)
+	if n := errorCount(diags); n > 1 {
+		fmt.Fprintf(w, "%d errors.\n", n)
+	}
+}
+
+func errorCount(diags hcl.Diagnostics) int {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			n++
+		}
+	}
+	return n
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

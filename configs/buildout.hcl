@@ -1,0 +1,84 @@
+# A LAVA-like lab: a server and a dispatcher built from Go modules, their
+# settings rendered from templates into the instance's etc/, and the data
+# directories under var/. buildout-production.hcl extends this file.
+
+buildout {
+  parts                 = ["server", "dispatcher", "cli", "settings", "dispatcher-settings", "media", "logs"]
+  allow_picked_versions = true
+  show_picked_versions  = true
+  go_env = {
+    # The sample modules are served from a proxy directory in this
+    # repository, so the demo works offline.
+    GOPROXY   = "file://${manifest.dir}/../testdata/proxy"
+    GONOSUMDB = "example.com"
+  }
+}
+
+variable "http_port" {
+  type        = number
+  default     = 8000
+  description = "port lava-server listens on"
+}
+
+variable "db_name" {
+  type        = string
+  default     = ""
+  description = "database name; lava_<instance> when empty"
+}
+
+part "server" {
+  recipe   = "go.build"
+  module   = "example.com/lava/server"
+  version  = "^1.4"
+  packages = ["./cmd/lava-server"]
+}
+
+part "dispatcher" {
+  recipe   = "go.build"
+  module   = "example.com/lava/dispatcher"
+  version  = "^1.2"
+  packages = ["./cmd/lava-dispatcher"]
+}
+
+# lavacli moved to a /v2 module path at its second major version.
+part "cli" {
+  recipe  = "go.build"
+  module  = "example.com/lava/lavacli/v2"
+  version = "^2.0"
+}
+
+part "media" {
+  recipe = "directory"
+  path   = "${instance.var}/lava-server/media"
+}
+
+part "logs" {
+  recipe = "directory"
+  path   = "${instance.var}/log"
+}
+
+part "settings" {
+  recipe = "template"
+  source = "templates/settings.conf.tmpl"
+  target = "${instance.etc}/lava-server/settings.conf"
+  vars = {
+    instance = instance.name
+    server   = part.server.bin["lava-server"]
+    version  = part.server.version
+    listen   = "127.0.0.1:${var.http_port}"
+    db       = var.db_name != "" ? var.db_name : "lava_${instance.name}"
+    media    = part.media.path
+    logs     = part.logs.path
+  }
+}
+
+part "dispatcher-settings" {
+  recipe = "template"
+  source = "templates/dispatcher.conf.tmpl"
+  target = "${instance.etc}/lava-dispatcher/dispatcher.conf"
+  vars = {
+    server_url = "http://127.0.0.1:${var.http_port}"
+    dispatcher = part.dispatcher.bin["lava-dispatcher"]
+    logs       = part.logs.path
+  }
+}
