@@ -28,9 +28,15 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./assembler/config
 
+# Rebuild the module proxy in testdata/proxy from the sources in
+# testdata/mod; a test fails while the two disagree.
+proxy:
+	$(GO) test ./internal/modproxy -run TestProxyUpToDate -update
+
 demo: build
 	$(BIN) annotate -c configs/buildout-production.hcl
 	$(BIN) graph -c configs/buildout-production.hcl
+	$(BIN) versions -c configs/buildout-production.hcl
 
 clean:
 	rm -rf bin demo

@@ -1,0 +1,3 @@
+module example.com/lava/common
+
+go 1.21
