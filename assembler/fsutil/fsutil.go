@@ -1,0 +1,65 @@
+// Package fsutil writes files so that a crash never leaves one half
+// written: data goes to a temporary file in the same directory, is synced
+// to disk, and is renamed over the target; the directory is synced so
+// that the rename itself survives.
+package fsutil
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// WriteFile writes data to name atomically with mode perm.
+func WriteFile(name string, data []byte, perm os.FileMode) error {
+	tmp, err := WriteTemp(name, data, perm)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return SyncDir(filepath.Dir(name))
+}
+
+// WriteTemp writes data, synced, to a new temporary file beside name
+// and returns its path, for the caller to rename into place.
+func WriteTemp(name string, data []byte, perm os.FileMode) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return "", fmt.Errorf("writing %s: %w", name, err)
+	}
+	if err := f.Chmod(perm); err != nil {
+		return "", err
+	}
+	if err := f.Sync(); err != nil {
+		return "", fmt.Errorf("writing %s: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("writing %s: %w", name, err)
+	}
+	ok = true
+	return f.Name(), nil
+}
+
+// SyncDir syncs a directory, so that entries created or renamed in it
+// are on disk.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -1,0 +1,173 @@
+// Package gocmd runs the go command, which is assemble's engine for
+// fetching, verifying and building modules, with an environment that is
+// written out in full so that nothing implicit changes what it does.
+package gocmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Controlled are the variables assemble sets itself, whatever the user's
+// environment or go env file says: a workspace or a flag like -mod=vendor
+// would change what gets built, and a toolchain switch would make the
+// build depend on the network.
+var Controlled = map[string]string{
+	"GOFLAGS":     "-mod=mod",
+	"GOWORK":      "off",
+	"GOTOOLCHAIN": "local",
+	"GO111MODULE": "on",
+	"GOENV":       "off",
+}
+
+// derived are go env keys the go command computes; they are not settings.
+var derived = map[string]bool{
+	"GOEXE": true, "GOGCCFLAGS": true, "GOHOSTARCH": true, "GOHOSTOS": true,
+	"GOMOD": true, "GOTOOLDIR": true, "GOVERSION": true,
+	"GOTELEMETRY": true, "GOTELEMETRYDIR": true,
+}
+
+// Env is a complete environment for the go command.
+type Env struct {
+	vars map[string]string
+}
+
+// NewEnv makes the environment: the process environment without any Go
+// settings, then the user's effective go settings (as go env reports
+// them, from the environment and the go env file alike), then the
+// manifest's go_env, then the controlled settings. GOENV=off keeps the go
+// env file from adding anything behind this list's back.
+func NewEnv(environ []string, user, goEnv map[string]string) *Env {
+	e := &Env{vars: map[string]string{}}
+	for _, kv := range environ {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || isGoSetting(k) {
+			continue
+		}
+		e.vars[k] = v
+	}
+	for k, v := range user {
+		if !derived[k] {
+			e.vars[k] = v
+		}
+	}
+	for k, v := range goEnv {
+		e.vars[k] = v
+	}
+	for k, v := range Controlled {
+		e.vars[k] = v
+	}
+	return e
+}
+
+func isGoSetting(k string) bool {
+	return strings.HasPrefix(k, "GO") || strings.HasPrefix(k, "CGO_") ||
+		k == "CC" || k == "CXX" || k == "AR" || k == "FC" || k == "PKG_CONFIG"
+}
+
+// Get returns a variable of the environment.
+func (e *Env) Get(k string) string { return e.vars[k] }
+
+// With returns a copy of the environment with more variables set.
+func (e *Env) With(kv map[string]string) *Env {
+	n := &Env{vars: make(map[string]string, len(e.vars)+len(kv))}
+	for k, v := range e.vars {
+		n.vars[k] = v
+	}
+	for k, v := range kv {
+		n.vars[k] = v
+	}
+	return n
+}
+
+// Offline returns the environment for working from the module cache
+// alone: the cache's download directory is itself a module proxy.
+func (e *Env) Offline() *Env {
+	cache := e.Get("GOMODCACHE")
+	return e.With(map[string]string{
+		"GOPROXY": "file://" + filepath.ToSlash(filepath.Join(cache, "cache", "download")),
+		"GOSUMDB": "off",
+	})
+}
+
+// List returns the environment as KEY=VALUE strings, sorted.
+func (e *Env) List() []string {
+	out := make([]string, 0, len(e.vars))
+	for k, v := range e.vars {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var userEnv struct {
+	sync.Mutex
+	m   map[string]string
+	err error
+}
+
+// UserEnv returns the user's go settings as go env reports them. It runs
+// go env once per process.
+func UserEnv(ctx context.Context) (map[string]string, error) {
+	userEnv.Lock()
+	defer userEnv.Unlock()
+	if userEnv.m == nil && userEnv.err == nil {
+		cmd := exec.CommandContext(ctx, "go", "env", "-json")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			userEnv.err = fmt.Errorf("go env: %v\n%s", err, stderr.Bytes())
+		} else if err := json.Unmarshal(out, &userEnv.m); err != nil {
+			userEnv.err = fmt.Errorf("go env: %v", err)
+		}
+	}
+	return userEnv.m, userEnv.err
+}
+
+// Error is a go command that failed.
+type Error struct {
+	Args   []string
+	Stderr string
+	Err    error
+}
+
+func (e *Error) Error() string {
+	msg := strings.TrimSpace(e.Stderr)
+	if msg == "" {
+		msg = e.Err.Error()
+	}
+	return fmt.Sprintf("go %s: %s", strings.Join(e.Args, " "), msg)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Run runs go with args in dir and returns its standard output.
+func (e *Env) Run(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = e.List()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.Bytes(), &Error{Args: args, Stderr: stderr.String(), Err: err}
+	}
+	return stdout.Bytes(), nil
+}
+
+// Version returns the go command's version, such as "go1.26.8".
+func (e *Env) Version(ctx context.Context) (string, error) {
+	out, err := e.Run(ctx, os.TempDir(), "env", "GOVERSION")
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
