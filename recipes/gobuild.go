@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/Masterminds/semver/v3"
 	"github.com/zclconf/go-cty/cty"
 	"golang.org/x/mod/module"
 )
@@ -39,6 +40,12 @@ func (GoBuild) Check(p *Part) []Problem {
 	if mod != "" {
 		if err := module.CheckPath(mod); err != nil {
 			probs = append(probs, Problem{Option: "module", Summary: "Invalid module path", Detail: err.Error()})
+		}
+	}
+	if c := p.String("version"); c != "" {
+		if _, err := semver.NewConstraint(c); err != nil {
+			probs = append(probs, Problem{Option: "version", Summary: "Invalid version constraint",
+				Detail: fmt.Sprintf("%q is not a version constraint: %v. Write one like \"^1.4\", \"~1.4.2\" or \">= 1.2, < 2\"; an exact version belongs in versions.", c, err)})
 		}
 	}
 	for _, pkg := range p.Strings("packages") {

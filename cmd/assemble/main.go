@@ -17,14 +17,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/assemble-build/assemble/assembler"
+	"github.com/assemble-build/assemble/assembler/resolve"
 )
 
 // Exit codes. They are documented in docs/cli.md; keep the two in step.
 const (
-	exitOK     = 0
-	exitError  = 1 // anything not listed below: I/O errors, internal errors
-	exitUsage  = 2 // bad flags or arguments
-	exitConfig = 3 // the manifest or the values given for it are wrong
+	exitOK      = 0
+	exitError   = 1 // anything not listed below: I/O errors, internal errors
+	exitUsage   = 2 // bad flags or arguments
+	exitConfig  = 3 // the manifest or the values given for it are wrong
+	exitResolve = 4 // versions could not be resolved: unknown module, no matching version, hash mismatch, picked versions refused
 )
 
 func main() {
@@ -80,6 +82,7 @@ inside --manifest (else $ASSEMBLE_MANIFEST) when one is given.`,
 	root.AddCommand(
 		newAnnotate(g),
 		newGraph(g),
+		newVersions(g),
 		newVersion(g),
 	)
 	return root
@@ -119,6 +122,9 @@ func report(g *globals, cmd *cobra.Command, err error) int {
 		return exitConfig
 	}
 	fmt.Fprintf(g.stderr, "assemble: %v\n", err)
+	if errors.Is(err, resolve.ErrResolve) {
+		return exitResolve
+	}
 	return exitError
 }
 

@@ -2,13 +2,17 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/assemble-build/assemble/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
@@ -25,15 +29,28 @@ func TestScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	out, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gocache := strings.TrimSpace(string(out))
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join(repo, "testdata", "script"),
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("REPO", repo)
+			// Modules come from the committed proxy into a cache of the
+			// script's own; builds share the user's build cache.
+			env.Setenv("GOPROXY", "file://"+filepath.ToSlash(filepath.Join(repo, "testdata", "proxy")))
+			env.Setenv("GOSUMDB", "off")
+			env.Setenv("GOMODCACHE", filepath.Join(env.WorkDir, ".modcache"))
+			env.Setenv("GOCACHE", gocache)
+			env.Setenv("GOTOOLCHAIN", "local")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits": cmdExits,
+			"exits":  cmdExits,
+			"tamper": cmdTamper,
 		},
 	})
 }
@@ -61,3 +78,24 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
 	}
 }
+
+// cmdTamper re-publishes a module version in a proxy directory with
+// different content, as a compromised proxy would:
+//
+//	tamper $WORK/proxy example.com/lava/common v1.1.0
+func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: tamper PROXYDIR MODULE VERSION")
+	}
+	testenv.Republish(scriptTB{ts}, ts.MkAbs(args[0]), args[1], args[2], map[string]string{
+		"go.mod":  "module " + args[1] + "\n\ngo 1.21\n",
+		"evil.go": "package common\n\nconst Release = \"evil\"\n\nfunc Describe() string { return Release }\n",
+	})
+}
+
+// scriptTB lets test helpers fail a script.
+type scriptTB struct{ *testscript.TestScript }
+
+func (s scriptTB) Helper()                      {}
+func (s scriptTB) Fatal(args ...any)            { s.Fatalf("%s", fmt.Sprint(args...)) }
+func (s scriptTB) Fatalf(f string, args ...any) { s.TestScript.Fatalf(f, args...) }
