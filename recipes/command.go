@@ -1,6 +1,14 @@
 package recipes
 
-import "github.com/zclconf/go-cty/cty"
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+)
 
 // Command runs programs at the phases of a part's life: install (when the
 // part is installed or its options change), update (on upgrade, when the
@@ -47,4 +55,47 @@ func (Command) Check(p *Part) []Problem {
 
 func (Command) Outputs(p *Part) (map[string]cty.Value, error) {
 	return map[string]cty.Value{"creates": p.Options["creates"]}, nil
+}
+
+// Install runs the install command, then checks and tracks what it was
+// declared to make.
+func (c Command) Install(ctx context.Context, p *Part, h Host) error {
+	if err := c.run(ctx, p, h, "install"); err != nil {
+		return err
+	}
+	for _, path := range p.Strings("creates") {
+		if _, err := os.Lstat(path); err != nil {
+			return fmt.Errorf("part %s: the install command did not make %s, which creates lists", p.Name, path)
+		}
+		if err := h.Track(path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Update runs the update command.
+func (c Command) Update(ctx context.Context, p *Part, h Host) error {
+	return c.run(ctx, p, h, "update")
+}
+
+// Activate runs the activate command.
+func (c Command) Activate(ctx context.Context, p *Part, h Host) error {
+	return c.run(ctx, p, h, "activate")
+}
+
+func (Command) run(ctx context.Context, p *Part, h Host, phase string) error {
+	argv := p.Strings(phase)
+	if len(argv) == 0 {
+		return nil
+	}
+	dir := p.String("dir")
+	if dir == "" {
+		dir = p.Instance.Dir
+	}
+	h.Progress("running %s", strings.Join(append([]string{filepath.Base(argv[0])}, argv[1:]...), " "))
+	if err := h.Run(ctx, argv, dir, p.StringMap("env")); err != nil {
+		return fmt.Errorf("part %s: %s command: %w", p.Name, phase, err)
+	}
+	return nil
 }

@@ -1,6 +1,11 @@
 package recipes
 
-import "github.com/zclconf/go-cty/cty"
+import (
+	"context"
+	"io/fs"
+
+	"github.com/zclconf/go-cty/cty"
+)
 
 // Directory makes a directory of the instance, such as a data directory
 // under var/.
@@ -24,4 +29,10 @@ func (Directory) Check(p *Part) []Problem { return checkMode(p, "mode") }
 
 func (Directory) Outputs(p *Part) (map[string]cty.Value, error) {
 	return map[string]cty.Value{"path": p.Options["path"]}, nil
+}
+
+// Install makes the directory.
+func (Directory) Install(ctx context.Context, p *Part, h Host) error {
+	mode, _ := ParseMode(p.String("mode"))
+	return h.Mkdir(p.String("path"), fs.FileMode(mode))
 }

@@ -1,7 +1,9 @@
 package recipes
 
 import (
+	"context"
 	"fmt"
+	"io/fs"
 	"strconv"
 
 	"github.com/zclconf/go-cty/cty"
@@ -32,6 +34,15 @@ func (File) Check(p *Part) []Problem {
 
 func (File) Outputs(p *Part) (map[string]cty.Value, error) {
 	return map[string]cty.Value{"path": p.Options["target"]}, nil
+}
+
+// Install stages the file.
+func (File) Install(ctx context.Context, p *Part, h Host) error {
+	mode, _ := ParseMode(p.String("mode"))
+	if src := p.String("source"); src != "" {
+		return h.CopyFile(src, p.String("target"), fs.FileMode(mode))
+	}
+	return h.WriteFile(p.String("target"), []byte(p.String("content")), fs.FileMode(mode))
 }
 
 // exactlyOne reports a problem unless exactly one of options a and b is set.

@@ -9,11 +9,14 @@
 package recipes
 
 import (
+	"context"
+	"io/fs"
 	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // PathKind says how a relative path in an option is made absolute.
@@ -127,10 +130,16 @@ func (in Instance) Path(dir string, elem ...string) cty.Value {
 // builds. It is nil until versions are resolved.
 type GoModule struct {
 	Path    string
-	Version string // the version required; an overlay replaces it
+	Version string // the version built, or "(devel)" for an overlay
 	Sum     string // h1: hash of the module zip; empty for an overlay
 	Dir     string // source directory: module cache or overlay checkout
 	Overlay string // overlay directory under code/local, if any
+
+	// For install: the go.mod and go.sum the part is built in, and a key
+	// that names everything the build depends on, so that equal keys make
+	// equal binaries.
+	GoMod, GoSum []byte
+	BuildKey     string
 }
 
 // Part is a part as its recipe sees it.
@@ -219,6 +228,65 @@ type Recipe interface {
 	// anything is installed. Outputs that depend on unknown options or an
 	// unknown instance are unknown values.
 	Outputs(p *Part) (map[string]cty.Value, error)
+	// Install installs the part through h. It may be called again for a
+	// part whose options changed; what it made before has been removed.
+	Install(ctx context.Context, p *Part, h Host) error
+}
+
+// Phased recipes run steps at other points of a part's life than install.
+type Phased interface {
+	// Update runs when upgrade keeps the part.
+	Update(ctx context.Context, p *Part, h Host) error
+	// Activate runs after the instance has switched to a new revision.
+	Activate(ctx context.Context, p *Part, h Host) error
+}
+
+// Host is what the engine offers a recipe while it installs a part.
+// Every change goes through it: files, links and directories are staged,
+// and replace what they replace only once every part has installed, and
+// every path is recorded, so that an uninstall removes exactly what the
+// part made and nothing else.
+type Host interface {
+	// WriteFile stages a file with content data.
+	WriteFile(path string, data []byte, mode fs.FileMode) error
+	// CopyFile stages a copy of the file src.
+	CopyFile(src, path string, mode fs.FileMode) error
+	// Symlink stages a symbolic link at path pointing to target.
+	Symlink(target, path string) error
+	// Mkdir makes a directory and its parents.
+	Mkdir(path string, mode fs.FileMode) error
+	// StageDir stages a directory tree that fill writes into the empty
+	// directory it is given; it replaces path as a whole.
+	StageDir(path string, fill func(dir string) error) error
+	// Track records a path that a program the part ran has made.
+	Track(path string) error
+
+	// Revision is the directory of the revision being built. Files that
+	// belong to the revision, not the instance, go there.
+	Revision() string
+	// Bin puts file into the revision's bin directory as name.
+	Bin(name, file string) error
+	// Store returns the directory of the content-addressed store entry
+	// key, shared by every instance of the root, calling build to fill a
+	// new one in the directory it is given when it does not exist yet.
+	Store(key string, build func(dir string) error) (string, error)
+	// Cache returns the path of a file in the download cache shared by
+	// every instance of the root.
+	Cache(name string) string
+	// Offline reports whether the network must not be used.
+	Offline() bool
+
+	// Go runs the go command in dir with the instance's go environment
+	// and env added to it.
+	Go(ctx context.Context, dir string, env map[string]string, args ...string) error
+	// Run runs a program (argv[0] is looked up in PATH, with the
+	// instance's bin first) in dir with env added to the environment.
+	Run(ctx context.Context, argv []string, dir string, env map[string]string) error
+	// Functions are the functions a template may call.
+	Functions() map[string]function.Function
+	// Progress says what the part is doing now, such as "building
+	// ./cmd/lava-server".
+	Progress(format string, args ...any)
 }
 
 // BinaryName returns the name go build gives the binary of the package

@@ -1,6 +1,10 @@
 package recipes
 
-import "github.com/zclconf/go-cty/cty"
+import (
+	"context"
+
+	"github.com/zclconf/go-cty/cty"
+)
 
 // Symlink makes a symbolic link, as ln -s target path does.
 type Symlink struct{}
@@ -23,4 +27,9 @@ func (Symlink) Check(p *Part) []Problem { return nil }
 
 func (Symlink) Outputs(p *Part) (map[string]cty.Value, error) {
 	return map[string]cty.Value{"path": p.Options["path"]}, nil
+}
+
+// Install stages the link.
+func (Symlink) Install(ctx context.Context, p *Part, h Host) error {
+	return h.Symlink(p.String("target"), p.String("path"))
 }

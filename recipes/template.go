@@ -1,7 +1,16 @@
 package recipes
 
 import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // Template renders a file written in HCL template syntax (${var.x},
@@ -36,4 +45,47 @@ func (Template) Check(p *Part) []Problem {
 
 func (Template) Outputs(p *Part) (map[string]cty.Value, error) {
 	return map[string]cty.Value{"path": p.Options["target"]}, nil
+}
+
+// Install renders the template and stages the file.
+func (Template) Install(ctx context.Context, p *Part, h Host) error {
+	src, name := []byte(p.String("content")), fmt.Sprintf("part %s content", p.Name)
+	if path := p.String("source"); path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		src, name = data, path
+	}
+	out, err := Render(src, name, p.Options["vars"], h.Functions())
+	if err != nil {
+		return err
+	}
+	mode, _ := ParseMode(p.String("mode"))
+	return h.WriteFile(p.String("target"), out, fs.FileMode(mode))
+}
+
+// Render renders src, an HCL template, with the attributes of vars as its
+// names. Errors are HCL diagnostics naming the template file and line.
+func Render(src []byte, name string, vars cty.Value, funcs map[string]function.Function) ([]byte, error) {
+	expr, diags := hclsyntax.ParseTemplate(src, name, hcl.InitialPos)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	names := map[string]cty.Value{}
+	if vars != cty.NilVal && !vars.IsNull() && vars.IsKnown() && vars.CanIterateElements() {
+		for it := vars.ElementIterator(); it.Next(); {
+			k, v := it.Element()
+			names[k.AsString()] = v
+		}
+	}
+	v, diags := expr.Value(&hcl.EvalContext{Variables: names, Functions: funcs})
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	s, err := convert.Convert(v, cty.String)
+	if err != nil || s.IsNull() || !s.IsKnown() {
+		return nil, fmt.Errorf("%s: the template does not give a string", name)
+	}
+	return []byte(s.AsString()), nil
 }
