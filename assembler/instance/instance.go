@@ -1,0 +1,281 @@
+// Package instance lays out instances on disk, locks them, and keeps
+// their state and history.
+//
+//	<root>/instances/<name>/
+//	  bin -> code/current/bin
+//	  etc/ run/ tmp/ var/
+//	  code/<rev>/             one immutable revision
+//	  code/<rev>/local -> ../local
+//	  code/local/             developer checkouts
+//	  code/current -> <rev>
+//	  .assemble/              state.json, history.jsonl, lock, journal.json
+package instance
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/assemble-build/assemble/assembler/fsutil"
+)
+
+// DefaultRoot is where instances live when neither --root nor
+// ASSEMBLE_ROOT says: $XDG_DATA_HOME/assemble, else
+// ~/.local/share/assemble.
+func DefaultRoot() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "assemble")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "assemble")
+	}
+	return filepath.Join(home, ".local", "share", "assemble")
+}
+
+// Instance is one instance directory.
+type Instance struct {
+	Name string
+	Root string
+	Dir  string
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// Open returns the instance called name under root, which need not exist.
+func Open(root, name string) (*Instance, error) {
+	if !nameRE.MatchString(name) {
+		return nil, fmt.Errorf("invalid instance name %q: use letters, digits, '.', '_' and '-', starting with a letter or digit", name)
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	return &Instance{Name: name, Root: abs, Dir: filepath.Join(abs, "instances", name)}, nil
+}
+
+// List returns the names of the instances under root.
+func List(root string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(root, "instances"))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() && nameRE.MatchString(e.Name()) {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Paths of the instance.
+func (in *Instance) Code() string               { return filepath.Join(in.Dir, "code") }
+func (in *Instance) Local() string              { return filepath.Join(in.Dir, "code", "local") }
+func (in *Instance) Current() string            { return filepath.Join(in.Dir, "code", "current") }
+func (in *Instance) Revision(rev string) string { return filepath.Join(in.Dir, "code", rev) }
+func (in *Instance) Meta() string               { return filepath.Join(in.Dir, ".assemble") }
+func (in *Instance) StatePath() string          { return filepath.Join(in.Meta(), "state.json") }
+func (in *Instance) HistoryPath() string        { return filepath.Join(in.Meta(), "history.jsonl") }
+func (in *Instance) JournalPath() string        { return filepath.Join(in.Meta(), "journal.json") }
+func (in *Instance) Staging() string            { return filepath.Join(in.Meta(), "staging") }
+
+// Exists reports whether the instance has been created.
+func (in *Instance) Exists() bool {
+	_, err := os.Stat(in.Meta())
+	return err == nil
+}
+
+// Create makes the instance's directories; those that exist are kept.
+func (in *Instance) Create() error {
+	for _, d := range []string{"etc", "run", "tmp", "var", filepath.Join("code", "local"), ".assemble"} {
+		if err := os.MkdirAll(filepath.Join(in.Dir, d), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CurrentRevision returns the revision code/current points to, or "".
+func (in *Instance) CurrentRevision() string {
+	target, err := os.Readlink(in.Current())
+	if err != nil {
+		return ""
+	}
+	return filepath.Base(target)
+}
+
+// Switch points code/current at rev by renaming a new link over the old
+// one, so that current is at every moment one complete revision or the
+// other. It also makes sure bin points into current.
+func (in *Instance) Switch(rev string) error {
+	tmp := filepath.Join(in.Code(), ".current.tmp")
+	os.Remove(tmp)
+	if err := os.Symlink(rev, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, in.Current()); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := fsutil.SyncDir(in.Code()); err != nil {
+		return err
+	}
+	bin := filepath.Join(in.Dir, "bin")
+	if target, err := os.Readlink(bin); err != nil || target != filepath.Join("code", "current", "bin") {
+		tmp := filepath.Join(in.Dir, ".bin.tmp")
+		os.Remove(tmp)
+		if err := os.Symlink(filepath.Join("code", "current", "bin"), tmp); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, bin); err != nil {
+			return err
+		}
+		return fsutil.SyncDir(in.Dir)
+	}
+	return nil
+}
+
+// Revisions lists the complete revisions, oldest first by the time they
+// were made.
+func (in *Instance) Revisions() ([]string, error) {
+	entries, err := os.ReadDir(in.Code())
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	type rev struct {
+		name string
+		t    time.Time
+	}
+	var revs []rev
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || e.Name() == "local" {
+			continue
+		}
+		fi, err := os.Stat(filepath.Join(in.Code(), e.Name(), "parts.json"))
+		if err != nil {
+			continue // not a complete revision
+		}
+		revs = append(revs, rev{e.Name(), fi.ModTime()})
+	}
+	sort.SliceStable(revs, func(i, j int) bool {
+		if !revs[i].t.Equal(revs[j].t) {
+			return revs[i].t.Before(revs[j].t)
+		}
+		return revs[i].name < revs[j].name
+	})
+	out := make([]string, len(revs))
+	for i, r := range revs {
+		out[i] = r.name
+	}
+	return out, nil
+}
+
+// Holder describes the process that holds an instance's lock.
+type Holder struct {
+	PID     int       `json:"pid"`
+	User    string    `json:"user"`
+	Host    string    `json:"host"`
+	Command string    `json:"command"`
+	Since   time.Time `json:"since"`
+}
+
+// LockedError says an instance is locked by another process.
+type LockedError struct {
+	Name   string
+	Holder *Holder
+}
+
+// ErrLocked is what every LockedError wraps.
+var ErrLocked = errors.New("instance is locked")
+
+func (e *LockedError) Error() string {
+	if e.Holder == nil {
+		return fmt.Sprintf("instance %s is locked by another assemble", e.Name)
+	}
+	h := e.Holder
+	return fmt.Sprintf("instance %s is locked: %s (pid %d, %s@%s) has held it since %s",
+		e.Name, h.Command, h.PID, h.User, h.Host, h.Since.Format(time.RFC3339))
+}
+
+func (e *LockedError) Unwrap() error { return ErrLocked }
+
+// Lock is a held instance lock: an flock on .assemble/lock, released
+// when the process ends, however it ends.
+type Lock struct{ f *os.File }
+
+// Lock takes the instance's lock without waiting, and records who holds
+// it and since when, for anyone refused.
+func (in *Instance) Lock(command string) (*Lock, error) {
+	if err := os.MkdirAll(in.Meta(), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(in.Meta(), "lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		defer f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			le := &LockedError{Name: in.Name}
+			var h Holder
+			if data, rerr := os.ReadFile(f.Name()); rerr == nil && json.Unmarshal(data, &h) == nil {
+				le.Holder = &h
+			}
+			return nil, le
+		}
+		return nil, fmt.Errorf("locking instance %s: %w", in.Name, err)
+	}
+	h := Holder{PID: os.Getpid(), Command: command, Since: time.Now().UTC().Truncate(time.Second)}
+	if u, err := user.Current(); err == nil {
+		h.User = u.Username
+	}
+	h.Host, _ = os.Hostname()
+	data, _ := json.Marshal(h)
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt(append(data, '\n'), 0)
+	}
+	return &Lock{f: f}, nil
+}
+
+// Holder returns who holds the instance's lock, or nil when no one does.
+func (in *Instance) Holder() *Holder {
+	f, err := os.Open(filepath.Join(in.Meta(), "lock"))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB); err == nil {
+		_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
+		return nil
+	}
+	var h Holder
+	if data, err := os.ReadFile(f.Name()); err == nil && json.Unmarshal(data, &h) == nil {
+		return &h
+	}
+	return &Holder{}
+}
+
+// Unlock releases the lock.
+func (l *Lock) Unlock() {
+	if l != nil && l.f != nil {
+		_ = l.f.Truncate(0)
+		l.f.Close()
+	}
+}

@@ -1,0 +1,118 @@
+// Package store keeps build outputs under the digest of everything they
+// were built from, shared by all the instances of a root: a second
+// instance, or a revision that changes something else, links the same
+// files instead of building them again.
+package store
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+)
+
+// Store is a directory of entries, each a directory named by its key.
+type Store struct{ Dir string }
+
+var keyRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+// Get returns the entry for key, calling build to fill a new one when
+// there is none. An entry appears whole or not at all: it is built in a
+// temporary directory and renamed into place.
+func (s *Store) Get(key string, build func(dir string) error) (string, error) {
+	if !keyRE.MatchString(key) {
+		return "", fmt.Errorf("invalid store key %q", key)
+	}
+	dir := filepath.Join(s.Dir, key)
+	if _, err := os.Stat(dir); err == nil {
+		now := time.Now()
+		_ = os.Chtimes(dir, now, now) // gc goes by when an entry was last used
+		return dir, nil
+	}
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(s.Dir, ".tmp-"+key+"-")
+	if err != nil {
+		return "", err
+	}
+	if err := build(tmp); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+		if _, serr := os.Stat(dir); serr == nil {
+			return dir, nil // another instance built it meanwhile
+		}
+		return "", err
+	}
+	return dir, nil
+}
+
+// Link makes dst a hard link to src, or a copy where a link cannot be
+// made (another file system).
+func Link(src, dst string) error {
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fi.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// Prune removes the entries not named in keep that have not been used for
+// at least age, and returns their keys. The age keeps it from removing an
+// entry an install elsewhere has just built and not yet recorded.
+func (s *Store) Prune(keep map[string]bool, age time.Duration) ([]string, error) {
+	entries, err := os.ReadDir(s.Dir)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, e := range entries {
+		if keep[e.Name()] {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || time.Since(fi.ModTime()) < age {
+			continue
+		}
+		p := filepath.Join(s.Dir, e.Name())
+		makeWritable(p)
+		if err := os.RemoveAll(p); err != nil {
+			return removed, err
+		}
+		removed = append(removed, e.Name())
+	}
+	return removed, nil
+}
+
+func makeWritable(dir string) {
+	_ = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && fi.IsDir() {
+			_ = os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+}

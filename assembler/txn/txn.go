@@ -1,0 +1,455 @@
+// Package txn stages changes to an instance's files and applies them
+// together, so that an install that fails, or is killed, leaves the
+// instance's files as they were, and one that succeeds changes them all.
+//
+// New content is written into a staging directory inside the instance
+// (on the same file system, so that a rename moves it into place), while
+// the files it will replace stay untouched. Commit syncs the staged data
+// to disk, then renames each staged file over its target, after keeping
+// the old file as a hard link so that Undo can put it back. The list of
+// operations is the journal a crashed run is finished or undone from.
+package txn
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// Op is one staged change.
+type Op struct {
+	Kind   string `json:"kind"` // put or remove
+	Target string `json:"target"`
+	Staged string `json:"staged,omitempty"` // the new content, for put
+	Backup string `json:"backup,omitempty"` // where the old content is kept, for undo
+	// Tree marks a whole directory; its old content is moved aside at
+	// commit, since a directory cannot be hard-linked.
+	Tree bool `json:"tree,omitempty"`
+	// Keep marks a backup to keep after success: a file a user edited,
+	// kept beside the new one.
+	Keep bool `json:"keep,omitempty"`
+	// Linked says the backup was made before commit, as a hard link.
+	Linked bool `json:"linked,omitempty"`
+}
+
+// Txn is a set of staged changes.
+type Txn struct {
+	dir     string // the staging directory
+	mu      sync.Mutex
+	n       int
+	ops     []*Op
+	created []string
+	dev     map[string]uint64
+}
+
+// New starts a transaction staging into dir, which it creates.
+func New(dir string) (*Txn, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "new"), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "old"), 0o755); err != nil {
+		return nil, err
+	}
+	return &Txn{dir: dir, dev: map[string]uint64{}}, nil
+}
+
+// Ops returns the staged operations, for the journal.
+func (t *Txn) Ops() []*Op { return t.ops }
+
+// Created returns the directories made while staging, for the journal.
+func (t *Txn) Created() []string { return t.created }
+
+// Resume rebuilds a transaction from a journal, to finish or undo it.
+func Resume(dir string, ops []*Op, created []string) *Txn {
+	return &Txn{dir: dir, ops: ops, created: created, dev: map[string]uint64{}}
+}
+
+// stagePath returns where new content for target waits: in the staging
+// directory when target's directory is on the same file system, else
+// beside target, so that the rename at commit stays within one file
+// system either way.
+func (t *Txn) stagePath(target string) (string, error) {
+	t.mu.Lock()
+	t.n++
+	n := t.n
+	t.mu.Unlock()
+	same, err := t.sameDevice(filepath.Dir(target))
+	if err != nil {
+		return "", err
+	}
+	if same {
+		return filepath.Join(t.dir, "new", fmt.Sprint(n)), nil
+	}
+	return filepath.Join(filepath.Dir(target), fmt.Sprintf(".%s.assemble-new-%d", filepath.Base(target), n)), nil
+}
+
+func (t *Txn) sameDevice(dir string) (bool, error) {
+	dev := func(p string) (uint64, error) {
+		var st unix.Stat_t
+		if err := unix.Stat(p, &st); err != nil {
+			return 0, err
+		}
+		return uint64(st.Dev), nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.dev[t.dir]; !ok {
+		d, err := dev(t.dir)
+		if err != nil {
+			return false, err
+		}
+		t.dev[t.dir] = d
+	}
+	d, ok := t.dev[dir]
+	if !ok {
+		var err error
+		if d, err = dev(dir); err != nil {
+			return false, err
+		}
+		t.dev[dir] = d
+	}
+	return d == t.dev[t.dir], nil
+}
+
+func (t *Txn) add(op *Op) {
+	t.mu.Lock()
+	t.ops = append(t.ops, op)
+	t.mu.Unlock()
+}
+
+// Mkdir makes dir and its parents now, recording those it made so that
+// Abort and Undo can remove them again.
+func (t *Txn) Mkdir(dir string, perm fs.FileMode) ([]string, error) {
+	var made []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		made = append(made, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := os.MkdirAll(dir, perm); err != nil {
+		return nil, err
+	}
+	sort.Strings(made) // parents first
+	t.mu.Lock()
+	t.created = append(t.created, made...)
+	t.mu.Unlock()
+	return made, nil
+}
+
+// PutFile stages a file holding data. It returns the content's hash.
+func (t *Txn) PutFile(target string, data []byte, perm fs.FileMode) (string, error) {
+	return t.put(target, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// PutCopy stages a copy of the file src. It returns the content's hash.
+func (t *Txn) PutCopy(src, target string, perm fs.FileMode) (string, error) {
+	return t.put(target, perm, func(w io.Writer) error {
+		f, err := os.Open(src)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(w, f)
+		return err
+	})
+}
+
+func (t *Txn) put(target string, perm fs.FileMode, write func(io.Writer) error) (string, error) {
+	if _, err := t.Mkdir(filepath.Dir(target), 0o755); err != nil {
+		return "", err
+	}
+	staged, err := t.stagePath(target)
+	if err != nil {
+		return "", err
+	}
+	f, err := os.OpenFile(staged, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	err = write(io.MultiWriter(f, h))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(staged, perm) // exactly perm, whatever the umask
+	}
+	if err != nil {
+		os.Remove(staged)
+		return "", fmt.Errorf("writing %s: %w", target, err)
+	}
+	t.add(&Op{Kind: "put", Target: target, Staged: staged})
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// PutSymlink stages a symbolic link at target pointing to link.
+func (t *Txn) PutSymlink(link, target string) error {
+	if _, err := t.Mkdir(filepath.Dir(target), 0o755); err != nil {
+		return err
+	}
+	staged, err := t.stagePath(target)
+	if err != nil {
+		return err
+	}
+	if err := os.Symlink(link, staged); err != nil {
+		return fmt.Errorf("linking %s: %w", target, err)
+	}
+	t.add(&Op{Kind: "put", Target: target, Staged: staged})
+	return nil
+}
+
+// PutTree stages a directory tree that fill writes into an empty
+// directory.
+func (t *Txn) PutTree(target string, fill func(dir string) error) error {
+	if _, err := t.Mkdir(filepath.Dir(target), 0o755); err != nil {
+		return err
+	}
+	staged, err := t.stagePath(target)
+	if err != nil {
+		return err
+	}
+	if err := os.Mkdir(staged, 0o755); err != nil {
+		return err
+	}
+	if err := fill(staged); err != nil {
+		os.RemoveAll(staged)
+		return err
+	}
+	t.add(&Op{Kind: "put", Target: target, Staged: staged, Tree: true})
+	return nil
+}
+
+// Remove stages the removal of target; tree removes a whole directory.
+func (t *Txn) Remove(target string, tree bool) {
+	t.add(&Op{Kind: "remove", Target: target, Tree: tree})
+}
+
+// KeepAside marks that the file target, which a put replaces, is to be
+// kept beside the new one (a file its user edited) and returns the name
+// it will have.
+func (t *Txn) KeepAside(target string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	name := target + ".assemble-saved"
+	for i := 1; ; i++ {
+		if _, err := os.Lstat(name); os.IsNotExist(err) {
+			break
+		}
+		name = fmt.Sprintf("%s.assemble-saved-%d", target, i)
+	}
+	for _, op := range t.ops {
+		if op.Kind == "put" && op.Target == target {
+			op.Keep, op.Backup = true, name
+		}
+	}
+	return name
+}
+
+// Prepare keeps a hard link to every file a put replaces, so that Undo
+// can put it back, and names where removed and replaced directories go.
+// It changes nothing the instance shows.
+func (t *Txn) Prepare() error {
+	for i, op := range t.ops {
+		fi, err := os.Lstat(op.Target)
+		if os.IsNotExist(err) {
+			op.Backup, op.Keep = "", false
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if op.Backup == "" {
+			op.Backup = filepath.Join(t.dir, "old", fmt.Sprint(i))
+			if same, err := t.sameDevice(filepath.Dir(op.Target)); err != nil {
+				return err
+			} else if !same {
+				op.Backup = filepath.Join(filepath.Dir(op.Target), fmt.Sprintf(".%s.assemble-old-%d", filepath.Base(op.Target), i))
+			}
+		}
+		if op.Kind == "put" && !op.Tree && !fi.IsDir() {
+			if err := os.Link(op.Target, op.Backup); err != nil {
+				return fmt.Errorf("keeping %s: %w", op.Target, err)
+			}
+			op.Linked = true
+		} else if op.Kind == "put" && fi.IsDir() && !op.Tree {
+			return fmt.Errorf("%s is a directory; a part cannot replace it with a file", op.Target)
+		}
+	}
+	return nil
+}
+
+// Sync makes everything staged durable: one syncfs of the file system
+// the staging directory is on (and of any other holding staged files),
+// which costs far less than syncing a thousand files one by one.
+func (t *Txn) Sync() error {
+	dirs := map[uint64]string{}
+	for d, dev := range t.dev {
+		dirs[dev] = d
+	}
+	if len(dirs) == 0 {
+		dirs[0] = t.dir
+	}
+	for _, d := range dirs {
+		if err := SyncFS(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SyncFS flushes the file system holding path to disk.
+func SyncFS(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := unix.Syncfs(int(f.Fd())); err != nil {
+		return fmt.Errorf("syncing %s: %w", path, err)
+	}
+	return nil
+}
+
+// Apply moves every staged change into place. It is idempotent, so that
+// a run that crashed while applying can apply again.
+func (t *Txn) Apply() error {
+	for _, op := range t.ops {
+		if err := apply(op); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func apply(op *Op) error {
+	switch op.Kind {
+	case "put":
+		if _, err := os.Lstat(op.Staged); os.IsNotExist(err) {
+			return nil // already applied
+		}
+		if op.Backup != "" && !op.Linked {
+			if err := moveAside(op.Target, op.Backup); err != nil {
+				return err
+			}
+		}
+		if err := os.Rename(op.Staged, op.Target); err != nil {
+			return fmt.Errorf("installing %s: %w", op.Target, err)
+		}
+	case "remove":
+		if op.Backup == "" {
+			return nil // did not exist
+		}
+		if err := moveAside(op.Target, op.Backup); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// moveAside renames target to backup, unless that is done already.
+func moveAside(target, backup string) error {
+	if _, err := os.Lstat(backup); err == nil {
+		return nil
+	}
+	if err := os.Rename(target, backup); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("moving %s aside: %w", target, err)
+	}
+	return nil
+}
+
+// Undo puts back what Apply changed, and removes what staging made. It
+// can undo a transaction applied in part, as a crash leaves it.
+func (t *Txn) Undo() error {
+	var errs []error
+	for i := len(t.ops) - 1; i >= 0; i-- {
+		op := t.ops[i]
+		switch op.Kind {
+		case "put":
+			if _, err := os.Lstat(op.Staged); err == nil {
+				// Never applied: the target is as it was.
+				os.RemoveAll(op.Staged)
+				if op.Linked {
+					os.Remove(op.Backup)
+				}
+				continue
+			}
+			if op.Backup == "" {
+				if err := os.RemoveAll(op.Target); err != nil {
+					errs = append(errs, err)
+				}
+				continue
+			}
+			if op.Tree {
+				os.RemoveAll(op.Target)
+			}
+			if _, err := os.Lstat(op.Backup); err == nil {
+				if err := os.Rename(op.Backup, op.Target); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		case "remove":
+			if op.Backup == "" {
+				continue
+			}
+			if _, err := os.Lstat(op.Backup); err == nil {
+				if err := os.Rename(op.Backup, op.Target); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	t.removeCreated()
+	os.RemoveAll(t.dir)
+	return errors.Join(errs...)
+}
+
+// Abort throws away a transaction that was never applied.
+func (t *Txn) Abort() {
+	for _, op := range t.ops {
+		if op.Staged != "" {
+			os.RemoveAll(op.Staged)
+		}
+		if op.Linked {
+			os.Remove(op.Backup)
+		}
+	}
+	t.removeCreated()
+	os.RemoveAll(t.dir)
+}
+
+// Finish removes the backups of a transaction that succeeded, all but
+// those kept for their users.
+func (t *Txn) Finish() {
+	for _, op := range t.ops {
+		if op.Backup != "" && !op.Keep {
+			os.RemoveAll(op.Backup)
+		}
+	}
+	os.RemoveAll(t.dir)
+}
+
+// removeCreated removes the directories staging made, deepest first,
+// where they are empty.
+func (t *Txn) removeCreated() {
+	dirs := append([]string(nil), t.created...)
+	sort.Sort(sort.Reverse(sort.StringSlice(dirs)))
+	for _, d := range dirs {
+		os.Remove(d) // fails, and keeps it, unless empty
+	}
+}

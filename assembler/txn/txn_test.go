@@ -1,0 +1,179 @@
+package txn
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return "<missing>"
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		l, _ := os.Readlink(path)
+		return "-> " + l
+	}
+	if fi.IsDir() {
+		entries, _ := os.ReadDir(path)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return "dir " + strings.Join(names, ",")
+	}
+	data, _ := os.ReadFile(path)
+	return string(data)
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setup makes an instance with some files and stages changes to them.
+func setup(t *testing.T) (dir string, tx *Txn) {
+	dir = t.TempDir()
+	write(t, filepath.Join(dir, "etc", "a.conf"), "old a")
+	write(t, filepath.Join(dir, "etc", "gone.conf"), "old gone")
+	write(t, filepath.Join(dir, "tree", "old.txt"), "old tree")
+	tx, err := New(filepath.Join(dir, ".assemble", "staging", "1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.PutFile(filepath.Join(dir, "etc", "a.conf"), []byte("new a"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.PutFile(filepath.Join(dir, "etc", "sub", "b.conf"), []byte("new b"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.PutSymlink("a.conf", filepath.Join(dir, "etc", "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.PutTree(filepath.Join(dir, "tree"), func(d string) error {
+		return os.WriteFile(filepath.Join(d, "new.txt"), []byte("new tree"), 0o644)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tx.Remove(filepath.Join(dir, "etc", "gone.conf"), false)
+	return dir, tx
+}
+
+var before = map[string]string{
+	"etc/a.conf": "old a", "etc/sub/b.conf": "<missing>", "etc/link": "<missing>",
+	"tree": "dir old.txt", "etc/gone.conf": "old gone", "etc/sub": "<missing>",
+}
+
+var after = map[string]string{
+	"etc/a.conf": "new a", "etc/sub/b.conf": "new b", "etc/link": "-> a.conf",
+	"tree": "dir new.txt", "etc/gone.conf": "<missing>",
+}
+
+func check(t *testing.T, dir string, want map[string]string) {
+	t.Helper()
+	for p, w := range want {
+		if got := read(t, filepath.Join(dir, p)); got != w {
+			t.Errorf("%s = %q, want %q", p, got, w)
+		}
+	}
+}
+
+func TestStagingChangesNothing(t *testing.T) {
+	dir, tx := setup(t)
+	if err := tx.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	check(t, dir, map[string]string{"etc/a.conf": "old a", "etc/sub/b.conf": "<missing>", "etc/link": "<missing>", "tree": "dir old.txt", "etc/gone.conf": "old gone"})
+}
+
+func TestApplyFinish(t *testing.T) {
+	dir, tx := setup(t)
+	for _, step := range []func() error{tx.Prepare, tx.Sync, tx.Apply} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check(t, dir, after)
+	tx.Finish()
+	check(t, dir, after)
+	if fi, _ := os.Stat(filepath.Join(dir, "etc", "a.conf")); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", fi.Mode())
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".assemble", "staging", "1")); !os.IsNotExist(err) {
+		t.Error("staging directory left behind")
+	}
+}
+
+func TestAbort(t *testing.T) {
+	dir, tx := setup(t)
+	if err := tx.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	tx.Abort()
+	check(t, dir, before)
+}
+
+func TestUndoAfterApply(t *testing.T) {
+	dir, tx := setup(t)
+	tx.Prepare()
+	tx.Apply()
+	if err := tx.Undo(); err != nil {
+		t.Fatal(err)
+	}
+	check(t, dir, before)
+}
+
+// TestResumePartial undoes, and in another run finishes, a transaction
+// applied only in part, as a crash leaves one, from its journal alone.
+func TestResumePartial(t *testing.T) {
+	for _, forward := range []bool{false, true} {
+		dir, tx := setup(t)
+		tx.Prepare()
+		for _, op := range tx.Ops()[:2] {
+			if err := apply(op); err != nil {
+				t.Fatal(err)
+			}
+		}
+		again := Resume(tx.dir, tx.Ops(), tx.Created())
+		if forward {
+			if err := again.Apply(); err != nil {
+				t.Fatal(err)
+			}
+			again.Finish()
+			check(t, dir, after)
+		} else {
+			if err := again.Undo(); err != nil {
+				t.Fatal(err)
+			}
+			check(t, dir, before)
+		}
+	}
+}
+
+func TestKeepAside(t *testing.T) {
+	dir, tx := setup(t)
+	saved := tx.KeepAside(filepath.Join(dir, "etc", "a.conf"))
+	tx.Prepare()
+	tx.Apply()
+	tx.Finish()
+	if got := read(t, saved); got != "old a" {
+		t.Errorf("kept copy %s = %q", saved, got)
+	}
+	check(t, dir, after)
+}
+
+func TestReplaceDirectoryWithFile(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "etc", "x"), 0o755)
+	tx, _ := New(filepath.Join(dir, "st"))
+	tx.PutFile(filepath.Join(dir, "etc", "x"), []byte("x"), 0o644)
+	if err := tx.Prepare(); err == nil || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("Prepare = %v", err)
+	}
+}
