@@ -22,6 +22,9 @@ import (
 var (
 	// ErrConfig marks errors in the manifest or the values given for it.
 	ErrConfig = errors.New("configuration error")
+	// ErrBuild marks a part that failed to install, or an install that
+	// could not be completed.
+	ErrBuild = errors.New("install failed")
 )
 
 // UsageError is a mistake in how the command was called, such as a
@@ -55,8 +58,12 @@ type Source struct {
 	// Config is the top config file. With a manifest directory, a
 	// relative path is inside it.
 	Config string
-	// ManifestDir is a local manifest directory, if one is given.
-	ManifestDir string
+	// ManifestDir is the manifest directory, if one is given: a local
+	// directory, or the checkout of a git manifest at ManifestRef and
+	// ManifestCommit.
+	ManifestDir    string
+	ManifestRef    string
+	ManifestCommit string
 	// Vars are NAME=VALUE settings from --var flags, in order.
 	Vars []string
 	// Environ is the environment (os.Environ by default), for
@@ -135,7 +142,7 @@ func (s *Source) Evaluate(in recipes.Instance, mods map[string]*recipes.GoModule
 	if err != nil {
 		return nil, diags, err
 	}
-	m := config.Manifest{}
+	m := config.Manifest{Ref: s.ManifestRef, Commit: s.ManifestCommit}
 	if s.ManifestDir != "" {
 		m.Dir, _ = filepath.Abs(s.ManifestDir)
 	}

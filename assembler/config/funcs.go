@@ -75,6 +75,17 @@ var stdFuncs = map[string]function.Function{
 	"zipmap":          stdlib.ZipmapFunc,
 }
 
+// TemplateFuncs returns the functions a template recipe's templates may
+// call: the same as config expressions, but env, whose reads are inputs
+// recorded at evaluation.
+func TemplateFuncs() map[string]function.Function {
+	out := make(map[string]function.Function, len(stdFuncs))
+	for k, v := range stdFuncs {
+		out[k] = v
+	}
+	return out
+}
+
 // FuncNames returns the names of the functions expressions can call.
 func FuncNames() []string {
 	names := []string{"env"}

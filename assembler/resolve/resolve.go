@@ -629,7 +629,7 @@ func (r *resolver) load(ctx context.Context) (*Result, error) {
 				m.Version, m.replaced = rep.Version, true
 			} else if o := r.overlays[lm.Path]; o != nil {
 				m.Overlay = o
-				m.Version = "(overlay)"
+				m.Version = "(devel)" // as the go command says of a directory
 			}
 		}
 		if m.Overlay == nil {

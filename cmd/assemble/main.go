@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/assemble-build/assemble/assembler"
+	"github.com/assemble-build/assemble/assembler/instance"
 	"github.com/assemble-build/assemble/assembler/resolve"
 )
 
@@ -27,10 +28,12 @@ const (
 	exitUsage   = 2 // bad flags or arguments
 	exitConfig  = 3 // the manifest or the values given for it are wrong
 	exitResolve = 4 // versions could not be resolved: unknown module, no matching version, hash mismatch, picked versions refused
+	exitBuild   = 5 // a part failed to install or activate; the instance is as it was
+	exitLocked  = 6 // another assemble holds the instance's lock
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // usageError marks mistakes in the command line itself.
@@ -42,14 +45,15 @@ func (e usageError) Error() string { return e.err.Error() }
 type globals struct {
 	config   string
 	manifest string
+	root     string
 	vars     []string
 	stdout   io.Writer
 	stderr   io.Writer
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	g := &globals{stdout: stdout, stderr: stderr}
-	root := newRoot(g)
+	root := newRoot(g, stdin)
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -60,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return report(g, cmd, err)
 }
 
-func newRoot(g *globals) *cobra.Command {
+func newRoot(g *globals, stdin io.Reader) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "assemble",
 		Short: "Assemble instances from HCL manifests",
@@ -68,8 +72,14 @@ func newRoot(g *globals) *cobra.Command {
 of the Go modules the parts name, overlays developer checkouts, and installs
 each instance as a new revision that it switches to atomically.
 
-The top config file is --config, else $ASSEMBLE_CONFIG, else buildout.hcl,
-inside --manifest (else $ASSEMBLE_MANIFEST) when one is given.`,
+Instances live under --root, else $ASSEMBLE_ROOT, else ~/.local/share/assemble.
+The top config file is --config, else $ASSEMBLE_CONFIG, else what the instance
+remembers, else buildout.hcl; it is read from the manifest --manifest (a
+directory, or a git URL#ref), else $ASSEMBLE_MANIFEST, else what the instance
+remembers, else the current directory.
+
+Exit status: 0 success, 1 other errors, 2 usage, 3 configuration,
+4 version resolution, 5 install failure, 6 instance locked.`,
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
@@ -77,9 +87,19 @@ inside --manifest (else $ASSEMBLE_MANIFEST) when one is given.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.config, "config", "c", "", "top config `file` (default $ASSEMBLE_CONFIG, else buildout.hcl)")
-	pf.StringVar(&g.manifest, "manifest", "", "manifest `directory` the config is in (default $ASSEMBLE_MANIFEST)")
+	pf.StringVar(&g.manifest, "manifest", "", "manifest the config is in: a directory, or a git `URL#ref` (default $ASSEMBLE_MANIFEST)")
+	pf.StringVar(&g.root, "root", "", "`directory` instances live under (default $ASSEMBLE_ROOT, else ~/.local/share/assemble)")
 	pf.StringArrayVar(&g.vars, "var", nil, "set a variable, `NAME=VALUE` (repeatable; also ASSEMBLE_VAR_NAME)")
 	root.AddCommand(
+		newInstall(g, false),
+		newInstall(g, true),
+		newPlan(g),
+		newStatus(g),
+		newList(g),
+		newHistory(g),
+		newRollback(g),
+		newGC(g),
+		newRemove(g, stdin),
 		newAnnotate(g),
 		newGraph(g),
 		newVersions(g),
@@ -122,8 +142,15 @@ func report(g *globals, cmd *cobra.Command, err error) int {
 		return exitConfig
 	}
 	fmt.Fprintf(g.stderr, "assemble: %v\n", err)
-	if errors.Is(err, resolve.ErrResolve) {
+	switch {
+	case errors.Is(err, instance.ErrLocked):
+		return exitLocked
+	case errors.Is(err, assembler.ErrConfig):
+		return exitConfig
+	case errors.Is(err, resolve.ErrResolve):
 		return exitResolve
+	case errors.Is(err, assembler.ErrBuild):
+		return exitBuild
 	}
 	return exitError
 }

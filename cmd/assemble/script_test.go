@@ -8,16 +8,20 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/mod/module"
+	modzip "golang.org/x/mod/zip"
 
+	"github.com/assemble-build/assemble/assembler/instance"
 	"github.com/assemble-build/assemble/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"assemble": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+		"assemble": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
 
@@ -46,11 +50,15 @@ func TestScript(t *testing.T) {
 			env.Setenv("GOMODCACHE", filepath.Join(env.WorkDir, ".modcache"))
 			env.Setenv("GOCACHE", gocache)
 			env.Setenv("GOTOOLCHAIN", "local")
+			env.Setenv("ASSEMBLE_ROOT", filepath.Join(env.WorkDir, "root"))
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":  cmdExits,
-			"tamper": cmdTamper,
+			"exits":    cmdExits,
+			"tamper":   cmdTamper,
+			"checkout": cmdCheckout,
+			"hold":     cmdHold,
+			"release":  cmdRelease,
 		},
 	})
 }
@@ -99,3 +107,68 @@ type scriptTB struct{ *testscript.TestScript }
 func (s scriptTB) Helper()                      {}
 func (s scriptTB) Fatal(args ...any)            { s.Fatalf("%s", fmt.Sprint(args...)) }
 func (s scriptTB) Fatalf(f string, args ...any) { s.TestScript.Fatalf(f, args...) }
+
+// cmdCheckout extracts a module version from the test proxy into a
+// directory, as a developer's clone of it would be:
+//
+//	checkout example.com/lava/common@v1.2.0 $ASSEMBLE_ROOT/instances/dev/code/local/whatever
+func cmdCheckout(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: checkout MODULE@VERSION DIR")
+	}
+	path, version, ok := strings.Cut(args[0], "@")
+	if !ok {
+		ts.Fatalf("checkout: want MODULE@VERSION")
+	}
+	enc, err := module.EscapePath(path)
+	ts.Check(err)
+	zipfile := filepath.Join(testenv.ProxyDir(), filepath.FromSlash(enc), "@v", version+".zip")
+	ts.Check(modzip.Unzip(ts.MkAbs(args[1]), module.Version{Path: path, Version: version}, zipfile))
+	// Unzip makes files read-only, as in the module cache; a checkout
+	// is for editing.
+	ts.Check(filepath.Walk(ts.MkAbs(args[1]), func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Chmod(p, fi.Mode()|0o200)
+	}))
+}
+
+// held are the instance locks scripts hold, by work directory and
+// instance; scripts run in parallel.
+var (
+	heldMu sync.Mutex
+	held   = map[string]*instance.Lock{}
+)
+
+// cmdHold takes an instance's lock, as another assemble would hold it,
+// until release:
+//
+//	hold dev
+func cmdHold(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hold NAME")
+	}
+	in, err := instance.Open(ts.Getenv("ASSEMBLE_ROOT"), args[0])
+	ts.Check(err)
+	lk, err := in.Lock("assemble install " + args[0])
+	ts.Check(err)
+	heldMu.Lock()
+	held[ts.Getenv("WORK")+args[0]] = lk
+	heldMu.Unlock()
+	ts.Defer(lk.Unlock)
+}
+
+// cmdRelease releases a lock hold took.
+func cmdRelease(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: release NAME")
+	}
+	key := ts.Getenv("WORK") + args[0]
+	heldMu.Lock()
+	defer heldMu.Unlock()
+	if lk := held[key]; lk != nil {
+		lk.Unlock()
+	}
+	delete(held, key)
+}
