@@ -43,6 +43,8 @@ type journal struct {
 	State    *instance.State `json:"state"`
 	Event    *instance.Event `json:"event"`
 	Keep     int             `json:"keep_revisions"`
+	// Built says the run built the revision; undoing the run removes it.
+	Built bool `json:"built,omitempty"`
 }
 
 // failpoint kills the process at a named point when ASSEMBLE_FAILPOINT
@@ -101,6 +103,7 @@ func (r *run) apply(ctx context.Context) (*Report, error) {
 	defer r.closeLog()
 	fail := func(err error) (*Report, error) {
 		tx.Abort()
+		os.Remove(r.in.Staging()) // when empty
 		if build {
 			os.RemoveAll(stage)
 		}
@@ -158,7 +161,7 @@ func (r *run) apply(ctx context.Context) (*Report, error) {
 	j := &journal{
 		ID: id, Action: r.opts.command(), Revision: r.rev, Previous: cur,
 		Staging: filepath.Join(r.in.Staging(), id), Ops: tx.Ops(), Created: tx.Created(), Rmdirs: rmdirs,
-		State: st, Event: r.event(ctx, id, cur, rep), Keep: st.KeepRevisions,
+		State: st, Event: r.event(ctx, id, cur, rep), Keep: st.KeepRevisions, Built: build,
 	}
 	if r.action != "" {
 		j.Action, j.Event.Action = r.action, r.action
@@ -211,6 +214,10 @@ func (r *run) undo(ctx context.Context, j *journal, tx *txn.Txn, cause error) er
 	if err := tx.Undo(); err != nil {
 		return fmt.Errorf("%w; and restoring files failed: %v", cause, err)
 	}
+	os.Remove(r.in.Staging()) // when empty
+	if j.Built {
+		os.RemoveAll(r.in.Revision(j.Revision))
+	}
 	os.Remove(r.in.JournalPath())
 	if j.Previous != "" {
 		if err := r.activate(ctx, j.Previous); err != nil {
@@ -230,6 +237,7 @@ func (r *run) finish(j *journal, tx *txn.Txn) error {
 		return err
 	}
 	tx.Finish()
+	os.Remove(r.in.Staging()) // when empty
 	sort.Sort(sort.Reverse(sort.StringSlice(j.Rmdirs)))
 	for _, d := range j.Rmdirs {
 		os.Remove(d) // only if empty
@@ -284,6 +292,9 @@ func (r *run) recover(ctx context.Context) error {
 		r.progress("undoing the %s of revision %s that was cut short", j.Action, j.Revision)
 		if err := tx.Undo(); err != nil {
 			return err
+		}
+		if j.Built {
+			os.RemoveAll(r.in.Revision(j.Revision))
 		}
 		return os.Remove(r.in.JournalPath())
 	}

@@ -39,7 +39,21 @@ func (h *host) record(x instance.Path) {
 	h.mu.Unlock()
 }
 
-// check refuses a path outside the instance unless the part allows it.
+// parents makes path's directory, recording the directories it made as
+// the part's, so that uninstalling the part removes them when empty.
+func (h *host) parents(path string) error {
+	made, err := h.tx.Mkdir(filepath.Dir(path), 0o755)
+	if err != nil {
+		return fmt.Errorf("part %s: %w", h.p.part.Name, err)
+	}
+	for _, d := range made {
+		h.record(instance.Path{Path: d, Kind: "dir"})
+	}
+	return nil
+}
+
+// check refuses a path outside the instance unless the part allows it,
+// and makes its directory.
 func (h *host) check(path string) error {
 	if !filepath.IsAbs(path) {
 		return fmt.Errorf("part %s: %s is not an absolute path", h.p.part.Name, path)
@@ -50,7 +64,7 @@ func (h *host) check(path string) error {
 	if config.Within(h.r.in.Code(), path) || config.Within(h.r.in.Meta(), path) || path == filepath.Join(h.r.in.Dir, "bin") {
 		return fmt.Errorf("part %s: %s is assemble's own; write into etc/, var/, run/, tmp/ or other directories of the instance", h.p.part.Name, path)
 	}
-	return nil
+	return h.parents(path)
 }
 
 func (h *host) WriteFile(path string, data []byte, mode fs.FileMode) error {
@@ -95,11 +109,6 @@ func (h *host) Mkdir(path string, mode fs.FileMode) error {
 	made, err := h.tx.Mkdir(path, mode)
 	if err != nil {
 		return fmt.Errorf("part %s: %w", h.p.part.Name, err)
-	}
-	for _, d := range made {
-		if d != path {
-			h.record(instance.Path{Path: d, Kind: "dir"})
-		}
 	}
 	if len(made) > 0 {
 		if err := os.Chmod(path, mode); err != nil {
@@ -169,11 +178,16 @@ func (h *host) Go(ctx context.Context, dir string, env map[string]string, args .
 	if h.r.opts.Offline {
 		goenv = goenv.Offline()
 	}
-	return h.exec(ctx, append([]string{"go"}, args...), dir, goenv.With(env).List())
+	if err := h.exec(ctx, append([]string{"go"}, args...), dir, goenv.With(env).List()); err != nil {
+		return fmt.Errorf("part %s: %w", h.p.part.Name, err)
+	}
+	return nil
 }
 
 func (h *host) Run(ctx context.Context, argv []string, dir string, env map[string]string) error {
-	failpoint("building")
+	if !h.activating {
+		failpoint("building")
+	}
 	if !filepath.IsAbs(dir) {
 		return fmt.Errorf("part %s: %s is not an absolute directory", h.p.part.Name, dir)
 	}
@@ -193,6 +207,7 @@ func (h *host) Run(ctx context.Context, argv []string, dir string, env map[strin
 	}
 	// exec.Command looks argv[0] up in this process's PATH; look it up
 	// in the part's instead.
+	shown := strings.Join(argv, " ")
 	if !strings.Contains(argv[0], "/") {
 		for _, d := range filepath.SplitList(bins + string(filepath.ListSeparator) + os.Getenv("PATH")) {
 			if fi, err := os.Stat(filepath.Join(d, argv[0])); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
@@ -201,7 +216,10 @@ func (h *host) Run(ctx context.Context, argv []string, dir string, env map[strin
 			}
 		}
 	}
-	return h.exec(ctx, argv, dir, environ)
+	if err := h.exec(ctx, argv, dir, environ); err != nil {
+		return fmt.Errorf("%s: %w", shown, err)
+	}
+	return nil
 }
 
 // exec runs a program with its output in the run's log, and in the
@@ -220,7 +238,10 @@ func (h *host) exec(ctx context.Context, argv []string, dir string, environ []st
 	}
 	cmd.Stdout, cmd.Stderr = w, w
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("part %s: %s: %v\n%s", h.p.part.Name, strings.Join(argv, " "), err, tail(out.String(), 30))
+		if o := tail(out.String(), 30); o != "" {
+			return fmt.Errorf("%v; its output ends:\n%s", err, o)
+		}
+		return err
 	}
 	return nil
 }

@@ -217,7 +217,10 @@ func (r *run) prepare(ctx context.Context) error {
 	if spec == "" {
 		spec = r.st.Manifest
 	}
-	if src.Config == "" && r.opts.Manifest == "" {
+	// Each setting is taken from the first place that has it. A
+	// remembered config path inside a manifest applies to another
+	// manifest too; a remembered local file does not.
+	if src.Config == "" && (r.opts.Manifest == "" || !filepath.IsAbs(r.st.Config)) {
 		src.Config = r.st.Config
 	}
 	src.Remembered = nil

@@ -95,7 +95,7 @@ func (Command) run(ctx context.Context, p *Part, h Host, phase string) error {
 	}
 	h.Progress("running %s", strings.Join(append([]string{filepath.Base(argv[0])}, argv[1:]...), " "))
 	if err := h.Run(ctx, argv, dir, p.StringMap("env")); err != nil {
-		return fmt.Errorf("part %s: %s command: %w", p.Name, phase, err)
+		return fmt.Errorf("part %s: %s command failed: %w", p.Name, phase, err)
 	}
 	return nil
 }

@@ -78,8 +78,11 @@ func (e *evaluator) evalVariables() {
 }
 
 func sourceName(s VarSetting) string {
-	if s.Source == "--var" {
+	switch s.Source {
+	case "--var":
 		return "--var " + s.Name
+	case "instance":
+		return "The instance's last install"
 	}
 	return s.Source
 }

@@ -224,11 +224,11 @@ type Lock struct{ f *os.File }
 // it and since when, for anyone refused.
 func (in *Instance) Lock(command string) (*Lock, error) {
 	if err := os.MkdirAll(in.Meta(), 0o755); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("locking instance %s: %w", in.Name, err)
 	}
 	f, err := os.OpenFile(filepath.Join(in.Meta(), "lock"), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("locking instance %s: %w", in.Name, err)
 	}
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		defer f.Close()

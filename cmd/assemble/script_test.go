@@ -1,6 +1,10 @@
 package main
 
 import (
+	"archive/tar"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/mod/module"
@@ -53,12 +58,24 @@ func TestScript(t *testing.T) {
 			env.Setenv("ASSEMBLE_ROOT", filepath.Join(env.WorkDir, "root"))
 			return nil
 		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "mounts":
+				// Mounting a small file system, in a namespace of the
+				// test's own, lets a test fill a disk for real.
+				err := exec.Command("unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt").Run()
+				return err == nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":    cmdExits,
-			"tamper":   cmdTamper,
-			"checkout": cmdCheckout,
-			"hold":     cmdHold,
-			"release":  cmdRelease,
+			"exits":     cmdExits,
+			"tamper":    cmdTamper,
+			"checkout":  cmdCheckout,
+			"hold":      cmdHold,
+			"release":   cmdRelease,
+			"targz":     cmdTargz,
+			"sha256env": cmdSha256Env,
 		},
 	})
 }
@@ -171,4 +188,58 @@ func cmdRelease(ts *testscript.TestScript, neg bool, args []string) {
 		lk.Unlock()
 	}
 	delete(held, key)
+}
+
+// cmdTargz writes a .tar.gz of a directory with fixed times, so that its
+// bytes, and so its sha256, are the same on every run:
+//
+//	targz archive.tar.gz dir
+func cmdTargz(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: targz OUT DIR")
+	}
+	f, err := os.Create(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	gz := gzip.NewWriter(f)
+	tw := tar.NewWriter(gz)
+	root := ts.MkAbs(args[1])
+	ts.Check(filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || p == root {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		hdr := &tar.Header{Name: filepath.ToSlash(rel), Mode: 0o644, ModTime: time.Unix(0, 0), Size: fi.Size(), Typeflag: tar.TypeReg}
+		if fi.IsDir() {
+			hdr.Name += "/"
+			hdr.Mode, hdr.Size, hdr.Typeflag = 0o755, 0, tar.TypeDir
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if fi.IsDir() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		_, err = tw.Write(data)
+		return err
+	}))
+	ts.Check(tw.Close())
+	ts.Check(gz.Close())
+}
+
+// cmdSha256Env sets an environment variable to a file's sha256:
+//
+//	sha256env SUM file
+func cmdSha256Env(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sha256env VAR FILE")
+	}
+	data, err := os.ReadFile(ts.MkAbs(args[1]))
+	ts.Check(err)
+	sum := sha256.Sum256(data)
+	ts.Setenv(args[0], hex.EncodeToString(sum[:]))
 }
