@@ -40,7 +40,7 @@ type journal struct {
 	Ops      []*txn.Op       `json:"ops"`
 	Created  []string        `json:"created,omitempty"`
 	Rmdirs   []string        `json:"rmdirs,omitempty"`
-	State    *instance.State `json:"state"`
+	State    json.RawMessage `json:"state"` // the state to write, encoded once
 	Event    *instance.Event `json:"event"`
 	Keep     int             `json:"keep_revisions"`
 	// Built says the run built the revision; undoing the run removes it.
@@ -161,7 +161,7 @@ func (r *run) apply(ctx context.Context) (*Report, error) {
 	j := &journal{
 		ID: id, Action: r.opts.command(), Revision: r.rev, Previous: cur,
 		Staging: filepath.Join(r.in.Staging(), id), Ops: tx.Ops(), Created: tx.Created(), Rmdirs: rmdirs,
-		State: st, Event: r.event(ctx, id, cur, rep), Keep: st.KeepRevisions, Built: build,
+		State: st.Marshal(), Event: r.event(ctx, id, cur, rep), Keep: st.KeepRevisions, Built: build,
 	}
 	if r.action != "" {
 		j.Action, j.Event.Action = r.action, r.action
@@ -230,7 +230,7 @@ func (r *run) undo(ctx context.Context, j *journal, tx *txn.Txn, cause error) er
 
 // finish records a committed run and cleans up after it.
 func (r *run) finish(j *journal, tx *txn.Txn) error {
-	if err := r.in.SaveState(j.State); err != nil {
+	if err := fsutil.WriteFile(r.in.StatePath(), j.State, 0o644); err != nil {
 		return err
 	}
 	if err := r.in.AppendHistory(j.Event); err != nil {
@@ -245,7 +245,6 @@ func (r *run) finish(j *journal, tx *txn.Txn) error {
 	if err := os.Remove(r.in.JournalPath()); err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	r.st = j.State
 	if _, err := r.pruneRevisions(j.Keep); err != nil {
 		r.warns = append(r.warns, "removing old revisions: "+err.Error())
 	}
@@ -263,7 +262,7 @@ func (r *run) keepRevisions() int {
 }
 
 func writeJournal(in *instance.Instance, j *journal) error {
-	data, err := json.MarshalIndent(j, "", " ")
+	data, err := json.Marshal(j)
 	if err != nil {
 		return err
 	}
@@ -531,7 +530,7 @@ func (r *run) writeRevision(ctx context.Context, stage string) error {
 		}
 		pr.Parts = append(pr.Parts, e)
 	}
-	data, err := json.MarshalIndent(pr, "", " ")
+	data, err := json.Marshal(pr)
 	if err != nil {
 		return err
 	}

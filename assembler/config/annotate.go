@@ -183,7 +183,7 @@ func (r *Result) attr(name string, v cty.Value, b *Block) AnnotationAttr {
 	last := defs[len(defs)-1]
 	at := AnnotationAttr{Name: name, Value: v, From: rangeLine(last.Attr.Range), Source: r.Config.exprSource(last.Attr.Expr)}
 	based := map[*hcl.Attribute]bool{}
-	for _, d := range reachableDefs(b, name) {
+	for _, d := range reachableDefs(b, name, func(a *hcl.Attribute) []hcl.Traversal { return a.Expr.Variables() }) {
 		based[d.Attr] = true
 	}
 	for i := len(defs) - 2; i >= 0; i-- {

@@ -132,6 +132,7 @@ func Evaluate(cfg *Config, opts EvalOptions) (*Result, hcl.Diagnostics) {
 		cfg:    cfg,
 		opts:   opts,
 		values: map[*hcl.Attribute]cty.Value{},
+		vars:   map[*hcl.Attribute][]hcl.Traversal{},
 		res: &Result{
 			Config:     cfg,
 			Vars:       map[string]cty.Value{},
@@ -158,8 +159,21 @@ type evaluator struct {
 	funcs  map[string]function.Function
 	root   *hcl.EvalContext
 	values map[*hcl.Attribute]cty.Value
+	vars   map[*hcl.Attribute][]hcl.Traversal
 	diags  hcl.Diagnostics
 	res    *Result
+}
+
+// traversals returns the variables an attribute's expression refers to.
+// Walking an expression is much of the cost of evaluating a large config,
+// so each is walked once.
+func (e *evaluator) traversals(a *hcl.Attribute) []hcl.Traversal {
+	if trs, ok := e.vars[a]; ok {
+		return trs
+	}
+	trs := a.Expr.Variables()
+	e.vars[a] = trs
+	return trs
 }
 
 func (e *evaluator) run() {
@@ -262,7 +276,7 @@ func (e *evaluator) evalDef(def *Def, ty cty.Type, scope *hcl.EvalContext, defau
 // reads, or nil names with ok when it reads base as a whole.
 func (e *evaluator) baseRefs(def *Def) (names []string, ok bool) {
 	whole := false
-	for _, tr := range def.Attr.Expr.Variables() {
+	for _, tr := range e.traversals(def.Attr) {
 		if tr.RootName() != "base" {
 			continue
 		}
@@ -282,7 +296,7 @@ func (e *evaluator) baseRefs(def *Def) (names []string, ok bool) {
 }
 
 func (e *evaluator) noBase(def *Def, name string) {
-	for _, tr := range def.Attr.Expr.Variables() {
+	for _, tr := range e.traversals(def.Attr) {
 		if tr.RootName() != "base" || len(tr) < 2 {
 			continue
 		}

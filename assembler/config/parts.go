@@ -147,7 +147,7 @@ func (e *evaluator) preparePart(b *Block) *Part {
 // staticOnly reports, as an error, an attribute that must be known before
 // parts are ordered but refers to a part.
 func (e *evaluator) staticOnly(def *Def, what string) bool {
-	for _, tr := range def.Attr.Expr.Variables() {
+	for _, tr := range e.traversals(def.Attr) {
 		if tr.RootName() == "part" {
 			e.diags = append(e.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Invalid reference",
@@ -162,7 +162,11 @@ func (e *evaluator) staticOnly(def *Def, what string) bool {
 
 // reachableDefs returns the definition of name that wins and every
 // earlier definition it reaches through base.
-func reachableDefs(b *Block, name string) []*Def {
+func (e *evaluator) reachableDefs(b *Block, name string) []*Def {
+	return reachableDefs(b, name, e.traversals)
+}
+
+func reachableDefs(b *Block, name string, traversals func(*hcl.Attribute) []hcl.Traversal) []*Def {
 	var out []*Def
 	seen := map[*hcl.Attribute]bool{}
 	var walk func(d *Def)
@@ -172,7 +176,7 @@ func reachableDefs(b *Block, name string) []*Def {
 		}
 		seen[d.Attr] = true
 		out = append(out, d)
-		for _, tr := range d.Attr.Expr.Variables() {
+		for _, tr := range traversals(d.Attr) {
 			if tr.RootName() != "base" {
 				continue
 			}
@@ -199,8 +203,8 @@ func (e *evaluator) collectRefs(p *Part, byName map[string]*Part) {
 		if name == "depends_on" || name == "recipe" || name == "enabled" || name == "allow_outside_instance" {
 			continue
 		}
-		for _, def := range reachableDefs(b, name) {
-			for _, tr := range def.Attr.Expr.Variables() {
+		for _, def := range e.reachableDefs(b, name) {
+			for _, tr := range e.traversals(def.Attr) {
 				if tr.RootName() != "part" {
 					continue
 				}

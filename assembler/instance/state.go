@@ -96,7 +96,7 @@ func (in *Instance) LoadState() (*State, error) {
 // Marshal encodes the state.
 func (s *State) Marshal() []byte {
 	s.Version = stateVersion
-	data, _ := json.MarshalIndent(s, "", " ")
+	data, _ := json.Marshal(s)
 	return append(data, '\n')
 }
 

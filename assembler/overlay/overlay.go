@@ -110,6 +110,9 @@ func Hash(dir string) (string, error) {
 // VCS returns the git commit a checkout is at and whether it has changes
 // not committed. A checkout that is not a git work tree has neither.
 func VCS(ctx context.Context, dir string) (commit string, dirty bool) {
+	if !inGitTree(dir) {
+		return "", false // without starting git, which costs more than an install of a few parts
+	}
 	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "HEAD").Output()
 	if err != nil {
 		return "", false
@@ -117,4 +120,20 @@ func VCS(ctx context.Context, dir string) (commit string, dirty bool) {
 	commit = strings.TrimSpace(string(out))
 	st, err := exec.CommandContext(ctx, "git", "-C", dir, "status", "--porcelain").Output()
 	return commit, err == nil && len(strings.TrimSpace(string(st))) > 0
+}
+
+// inGitTree reports whether dir or a directory above it has a .git.
+func inGitTree(dir string) bool {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return true
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return true
+		}
+		if filepath.Dir(d) == d {
+			return false
+		}
+	}
 }

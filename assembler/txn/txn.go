@@ -49,6 +49,8 @@ type Txn struct {
 	ops     []*Op
 	created []string
 	dev     map[string]uint64
+	ready   map[string]bool // directories known to exist
+	umask   fs.FileMode
 }
 
 // New starts a transaction staging into dir, which it creates.
@@ -59,7 +61,14 @@ func New(dir string) (*Txn, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "old"), 0o755); err != nil {
 		return nil, err
 	}
-	return &Txn{dir: dir, dev: map[string]uint64{}}, nil
+	return &Txn{dir: dir, dev: map[string]uint64{}, ready: map[string]bool{}, umask: umask()}, nil
+}
+
+// umask reads the process's umask, which can only be read by setting it.
+func umask() fs.FileMode {
+	m := unix.Umask(0o022)
+	unix.Umask(m)
+	return fs.FileMode(m)
 }
 
 // Ops returns the staged operations, for the journal.
@@ -70,7 +79,7 @@ func (t *Txn) Created() []string { return t.created }
 
 // Resume rebuilds a transaction from a journal, to finish or undo it.
 func Resume(dir string, ops []*Op, created []string) *Txn {
-	return &Txn{dir: dir, ops: ops, created: created, dev: map[string]uint64{}}
+	return &Txn{dir: dir, ops: ops, created: created, dev: map[string]uint64{}, ready: map[string]bool{}, umask: umask()}
 }
 
 // stagePath returns where new content for target waits: in the staging
@@ -129,6 +138,12 @@ func (t *Txn) add(op *Op) {
 // Mkdir makes dir and its parents now, recording those it made so that
 // Abort and Undo can remove them again.
 func (t *Txn) Mkdir(dir string, perm fs.FileMode) ([]string, error) {
+	t.mu.Lock()
+	ready := t.ready[dir]
+	t.mu.Unlock()
+	if ready {
+		return nil, nil
+	}
 	var made []string
 	for d := dir; ; d = filepath.Dir(d) {
 		if _, err := os.Lstat(d); err == nil {
@@ -145,6 +160,7 @@ func (t *Txn) Mkdir(dir string, perm fs.FileMode) ([]string, error) {
 	sort.Strings(made) // parents first
 	t.mu.Lock()
 	t.created = append(t.created, made...)
+	t.ready[dir] = true
 	t.mu.Unlock()
 	return made, nil
 }
@@ -187,7 +203,7 @@ func (t *Txn) put(target string, perm fs.FileMode, write func(io.Writer) error) 
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
+	if err == nil && perm&t.umask != 0 {
 		err = os.Chmod(staged, perm) // exactly perm, whatever the umask
 	}
 	if err != nil {
@@ -340,15 +356,20 @@ func (t *Txn) Apply() error {
 func apply(op *Op) error {
 	switch op.Kind {
 	case "put":
-		if _, err := os.Lstat(op.Staged); os.IsNotExist(err) {
-			return nil // already applied
-		}
 		if op.Backup != "" && !op.Linked {
+			if _, err := os.Lstat(op.Staged); os.IsNotExist(err) {
+				return nil // already applied
+			}
 			if err := moveAside(op.Target, op.Backup); err != nil {
 				return err
 			}
 		}
 		if err := os.Rename(op.Staged, op.Target); err != nil {
+			if os.IsNotExist(err) {
+				if _, serr := os.Lstat(op.Staged); os.IsNotExist(serr) {
+					return nil // already applied
+				}
+			}
 			return fmt.Errorf("installing %s: %w", op.Target, err)
 		}
 	case "remove":

@@ -1,0 +1,214 @@
+package config
+
+import (
+	"bytes"
+	"runtime"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// parallelMin is the size from which a file is parsed in pieces. Tests
+// lower it, to cut small files.
+var parallelMin = 32 << 10
+
+// parseHCL parses a config file. A large file is cut between top-level
+// items into as many pieces as there are processors, and the pieces are
+// parsed at once: HCL parses at a few megabytes a second, and a config of
+// a thousand parts is most of the time a no-change install takes. The
+// pieces are parsed at their own offsets, so positions are those of the
+// whole file. Should any piece not parse cleanly, or the pieces not fit
+// together, the whole file is parsed again as one, so that what is
+// reported is exactly what HCL says of it.
+func parseHCL(p *hclparse.Parser, src []byte, name string) (*hcl.File, hcl.Diagnostics) {
+	n := runtime.GOMAXPROCS(0)
+	if len(src) < parallelMin || n < 2 {
+		return p.ParseHCL(src, name)
+	}
+	cuts := cutPoints(src, n)
+	if cuts == nil {
+		return p.ParseHCL(src, name)
+	}
+	type piece struct {
+		file  *hcl.File
+		diags hcl.Diagnostics
+	}
+	pieces := make([]piece, len(cuts)-1)
+	var wg sync.WaitGroup
+	for i := range pieces {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := cuts[i]
+			pos := hcl.Pos{Line: 1 + bytes.Count(src[:start], []byte("\n")), Column: 1, Byte: start}
+			f, diags := hclsyntax.ParseConfig(src[start:cuts[i+1]], name, pos)
+			pieces[i] = piece{f, diags}
+		}()
+	}
+	wg.Wait()
+	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}}
+	for _, pc := range pieces {
+		if len(pc.diags) > 0 || pc.file == nil {
+			return p.ParseHCL(src, name)
+		}
+		b := pc.file.Body.(*hclsyntax.Body)
+		for k, a := range b.Attributes {
+			if _, dup := body.Attributes[k]; dup {
+				return p.ParseHCL(src, name)
+			}
+			body.Attributes[k] = a
+		}
+		body.Blocks = append(body.Blocks, b.Blocks...)
+	}
+	last := pieces[len(pieces)-1].file.Body.(*hclsyntax.Body)
+	body.SrcRange = hcl.Range{Filename: name, Start: hcl.InitialPos, End: last.SrcRange.End}
+	body.EndRange = last.EndRange
+	f := &hcl.File{Body: body, Bytes: src}
+	p.AddFile(name, f)
+	return f, nil
+}
+
+// cutPoints returns offsets that cut src into about n pieces at the
+// starts of lines between top-level items, with 0 first and len(src)
+// last, or nil when src is not clearly cut: strings, heredocs, comments
+// and brackets are followed just far enough to know where top level is.
+func cutPoints(src []byte, n int) []int {
+	lines := topLevelLines(src)
+	if len(lines) < n {
+		return nil
+	}
+	cuts := []int{0}
+	for k := 1; k < n; k++ {
+		want := len(src) * k / n
+		best := -1
+		for _, l := range lines {
+			if l > cuts[len(cuts)-1] && (best < 0 || abs(l-want) < abs(best-want)) {
+				best = l
+			}
+		}
+		if best <= cuts[len(cuts)-1] {
+			return nil
+		}
+		cuts = append(cuts, best)
+	}
+	return append(cuts, len(src))
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// topLevelLines returns the offsets of the lines of src that start at
+// top level: outside any bracket, string, heredoc or comment. It returns
+// nil if src does not end at top level.
+func topLevelLines(src []byte) []int {
+	type frame struct {
+		kind   byte // 'e' expression, 's' quoted string, 'h' heredoc
+		depth  int  // open brackets, in an expression
+		marker []byte
+	}
+	stack := []frame{{kind: 'e'}}
+	var lines []int
+	at := func(i int, s string) bool { return bytes.HasPrefix(src[i:], []byte(s)) }
+	lineStart := true
+	for i := 0; i < len(src); i++ {
+		top := &stack[len(stack)-1]
+		c := src[i]
+		wasLineStart := lineStart
+		lineStart = c == '\n'
+		switch top.kind {
+		case 'e':
+			if wasLineStart && len(stack) == 1 && top.depth == 0 {
+				lines = append(lines, i)
+			}
+			switch {
+			case c == '#' || at(i, "//"):
+				for i+1 < len(src) && src[i+1] != '\n' {
+					i++
+				}
+			case at(i, "/*"):
+				end := bytes.Index(src[i+2:], []byte("*/"))
+				if end < 0 {
+					return nil
+				}
+				i += 2 + end + 1
+			case c == '"':
+				stack = append(stack, frame{kind: 's'})
+			case at(i, "<<"):
+				j := i + 2
+				if j < len(src) && src[j] == '-' {
+					j++
+				}
+				k := j
+				for k < len(src) && (isIdentByte(src[k])) {
+					k++
+				}
+				if k > j && k < len(src) && (src[k] == '\n' || at(k, "\r\n")) {
+					stack = append(stack, frame{kind: 'h', marker: src[j:k]})
+					i = k
+					if src[k] == '\r' {
+						i++
+					}
+					lineStart = true
+				}
+			case c == '{' || c == '[' || c == '(':
+				top.depth++
+			case c == '}' || c == ']' || c == ')':
+				if top.depth > 0 {
+					top.depth--
+				} else if len(stack) > 1 {
+					stack = stack[:len(stack)-1] // the end of an interpolation
+				} else {
+					return nil
+				}
+			}
+		case 's':
+			switch {
+			case c == '\\':
+				i++
+			case c == '"':
+				stack = stack[:len(stack)-1]
+			case at(i, "$${") || at(i, "%%{"):
+				i += 2
+			case at(i, "${") || at(i, "%{"):
+				stack = append(stack, frame{kind: 'e'})
+				i++
+			case c == '\n':
+				return nil // a string does not span lines
+			}
+		case 'h':
+			if wasLineStart {
+				end := bytes.IndexByte(src[i:], '\n')
+				if end < 0 {
+					end = len(src) - i
+				}
+				line := bytes.TrimSpace(src[i : i+end])
+				if bytes.Equal(line, top.marker) {
+					stack = stack[:len(stack)-1]
+					i += end - 1
+					continue
+				}
+			}
+			switch {
+			case at(i, "$${") || at(i, "%%{"):
+				i += 2
+			case at(i, "${") || at(i, "%{"):
+				stack = append(stack, frame{kind: 'e'})
+				i++
+			}
+		}
+	}
+	if len(stack) != 1 || stack[0].depth != 0 {
+		return nil
+	}
+	return lines
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
