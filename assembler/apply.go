@@ -1,6 +1,7 @@
 package assembler
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -32,17 +33,19 @@ import (
 // and removed when it is done; a run that finds one finishes or undoes the
 // run that wrote it.
 type journal struct {
-	ID       string          `json:"id"`
-	Action   string          `json:"action"`
-	Revision string          `json:"revision"`
-	Previous string          `json:"previous,omitempty"`
-	Staging  string          `json:"staging"`
-	Ops      []*txn.Op       `json:"ops"`
-	Created  []string        `json:"created,omitempty"`
-	Rmdirs   []string        `json:"rmdirs,omitempty"`
-	State    json.RawMessage `json:"state"` // the state to write, encoded once
-	Event    *instance.Event `json:"event"`
-	Keep     int             `json:"keep_revisions"`
+	ID       string    `json:"id"`
+	Action   string    `json:"action"`
+	Revision string    `json:"revision"`
+	Previous string    `json:"previous,omitempty"`
+	Staging  string    `json:"staging"`
+	Ops      []*txn.Op `json:"ops"`
+	Created  []string  `json:"created,omitempty"`
+	Rmdirs   []string  `json:"rmdirs,omitempty"`
+	// NextState is where the state to write after the run waits, synced,
+	// for finish to rename into place.
+	NextState string          `json:"next_state"`
+	Event     *instance.Event `json:"event"`
+	Keep      int             `json:"keep_revisions"`
 	// Built says the run built the revision; undoing the run removes it.
 	Built bool `json:"built,omitempty"`
 }
@@ -158,10 +161,14 @@ func (r *run) apply(ctx context.Context) (*Report, error) {
 		return fail(err)
 	}
 	st.KeepRevisions = r.keepRevisions()
+	next := r.in.StatePath() + ".next"
+	if err := writeSynced(next, st.Marshal()); err != nil {
+		return fail(fmt.Errorf("%w: %w", ErrBuild, err))
+	}
 	j := &journal{
 		ID: id, Action: r.opts.command(), Revision: r.rev, Previous: cur,
 		Staging: filepath.Join(r.in.Staging(), id), Ops: tx.Ops(), Created: tx.Created(), Rmdirs: rmdirs,
-		State: st.Marshal(), Event: r.event(ctx, id, cur, rep), Keep: st.KeepRevisions, Built: build,
+		NextState: next, Event: r.event(ctx, id, cur, rep), Keep: st.KeepRevisions, Built: build,
 	}
 	if r.action != "" {
 		j.Action, j.Event.Action = r.action, r.action
@@ -218,6 +225,7 @@ func (r *run) undo(ctx context.Context, j *journal, tx *txn.Txn, cause error) er
 	if j.Built {
 		os.RemoveAll(r.in.Revision(j.Revision))
 	}
+	os.Remove(j.NextState)
 	os.Remove(r.in.JournalPath())
 	if j.Previous != "" {
 		if err := r.activate(ctx, j.Previous); err != nil {
@@ -230,8 +238,13 @@ func (r *run) undo(ctx context.Context, j *journal, tx *txn.Txn, cause error) er
 
 // finish records a committed run and cleans up after it.
 func (r *run) finish(j *journal, tx *txn.Txn) error {
-	if err := fsutil.WriteFile(r.in.StatePath(), j.State, 0o644); err != nil {
-		return err
+	if _, err := os.Stat(j.NextState); err == nil {
+		if err := os.Rename(j.NextState, r.in.StatePath()); err != nil {
+			return err
+		}
+		if err := fsutil.SyncDir(r.in.Meta()); err != nil {
+			return err
+		}
 	}
 	if err := r.in.AppendHistory(j.Event); err != nil {
 		return err
@@ -259,6 +272,23 @@ func (r *run) keepRevisions() int {
 		return r.st.KeepRevisions
 	}
 	return 5
+}
+
+// writeSynced writes a file and syncs it, for a rename to make visible.
+func writeSynced(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func writeJournal(in *instance.Instance, j *journal) error {
@@ -295,6 +325,7 @@ func (r *run) recover(ctx context.Context) error {
 		if j.Built {
 			os.RemoveAll(r.in.Revision(j.Revision))
 		}
+		os.Remove(j.NextState)
 		return os.Remove(r.in.JournalPath())
 	}
 	r.progress("finishing the %s of revision %s that was cut short", j.Action, j.Revision)
@@ -530,11 +561,7 @@ func (r *run) writeRevision(ctx context.Context, stage string) error {
 		}
 		pr.Parts = append(pr.Parts, e)
 	}
-	data, err := json.Marshal(pr)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(stage, "parts.json"), data, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(stage, "parts.json"), pr.marshal(), 0o644); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(stage, "bin", "activate"), []byte(activateScript(r.in)), 0o644)
@@ -553,29 +580,84 @@ func snapshotName(top, f string) string {
 
 // revisionEntry records a part for parts.json, its source paths pointing
 // into the revision's snapshot so that the revision can be applied again
-// after the manifest has changed.
+// after the manifest has changed. The options are written as one cty
+// object, from the JSON each was encoded to for the digest.
 func revisionEntry(p *planned, snap map[string]string) (plannedEntry, error) {
-	opts := map[string]cty.Value{}
-	for _, o := range p.recipe.Spec().Options {
-		v := p.part.Options[o.Name]
-		if o.Path == recipes.SourcePath && v.IsKnown() && !v.IsNull() && v.Type() == cty.String {
-			if s, ok := snap[v.AsString()]; ok {
-				v = cty.StringVal(s)
+	spec := p.recipe.Spec()
+	names := make([]string, 0, len(spec.Options))
+	for _, o := range spec.Options {
+		names = append(names, o.Name)
+	}
+	sort.Strings(names)
+	var ty, val bytes.Buffer
+	ty.WriteString(`["object",{`)
+	val.WriteString(`{`)
+	for i, name := range names {
+		enc, ok := p.optJSON[name]
+		if o := spec.Option(name); !ok || o.Path == recipes.SourcePath {
+			// Sources were encoded by content for the digest; record the
+			// path, in the snapshot where there is one.
+			v := p.part.Options[name]
+			if o.Path == recipes.SourcePath && v.IsKnown() && !v.IsNull() && v.Type() == cty.String {
+				if s, ok := snap[v.AsString()]; ok {
+					v = cty.StringVal(s)
+				}
 			}
+			t, err := ctyjson.MarshalType(v.Type())
+			if err != nil {
+				return plannedEntry{}, err
+			}
+			js, err := ctyjson.Marshal(v, v.Type())
+			if err != nil {
+				return plannedEntry{}, err
+			}
+			enc = [2][]byte{t, js}
 		}
-		opts[o.Name] = v
+		if i > 0 {
+			ty.WriteByte(',')
+			val.WriteByte(',')
+		}
+		key, _ := json.Marshal(name)
+		ty.Write(key)
+		ty.WriteByte(':')
+		ty.Write(enc[0])
+		val.Write(key)
+		val.WriteByte(':')
+		val.Write(enc[1])
 	}
-	obj := cty.ObjectVal(opts)
-	ty, err := ctyjson.MarshalType(obj.Type())
-	if err != nil {
-		return plannedEntry{}, err
-	}
-	val, err := ctyjson.Marshal(obj, obj.Type())
-	if err != nil {
-		return plannedEntry{}, err
-	}
+	ty.WriteString(`}]`)
+	val.WriteString(`}`)
 	return plannedEntry{Name: p.part.Name, Recipe: p.part.Recipe, Digest: p.digest, DependsOn: p.deps,
-		Outside: p.outside, Store: p.storeKey, Hashes: p.optHashes, Type: ty, Options: val}, nil
+		Outside: p.outside, Store: p.storeKey, Hashes: encodeHashes(p.optHashes), Type: ty.Bytes(), Options: val.Bytes()}, nil
+}
+
+// marshal encodes the record. encoding/json would re-scan the options'
+// raw JSON, which is most of the file; they are written as they are.
+func (pr *plannedRevision) marshal() []byte {
+	var b bytes.Buffer
+	head, _ := json.Marshal(struct {
+		Revision string    `json:"revision"`
+		Instance string    `json:"instance"`
+		Time     time.Time `json:"time"`
+	}{pr.Revision, pr.Instance, pr.Time})
+	b.Write(head[:len(head)-1])
+	b.WriteString(`,"parts":[`)
+	for i, e := range pr.Parts {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		ty, opts := e.Type, e.Options
+		e.Type, e.Options = nil, nil
+		js, _ := json.Marshal(e)
+		b.Write(js[:len(js)-1])
+		b.WriteString(`,"type":`)
+		b.Write(ty)
+		b.WriteString(`,"options":`)
+		b.Write(opts)
+		b.WriteByte('}')
+	}
+	b.WriteString("]}\n")
+	return b.Bytes()
 }
 
 // activateScript is bin/activate, which bash and zsh source, as a

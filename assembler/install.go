@@ -188,11 +188,14 @@ type planned struct {
 	outside   bool
 	digest    string
 	optHashes map[string]string
-	action    string
-	reason    string
-	old       *instance.PartState
-	paths     []instance.Path // what the install made
-	storeKey  string
+	// optJSON holds each option's type and value as JSON, encoded once
+	// for the digest and again written into parts.json.
+	optJSON  map[string][2][]byte
+	action   string
+	reason   string
+	old      *instance.PartState
+	paths    []instance.Path // what the install made
+	storeKey string
 }
 
 func newRun(opts *Options, in *instance.Instance, st *instance.State) *run {
@@ -318,7 +321,7 @@ func (r *run) plan() error {
 				return err
 			}
 		}
-		pl.digest, pl.optHashes = partDigest(pl)
+		pl.digest, pl.optHashes, pl.optJSON = partDigest(pl)
 		r.parts = append(r.parts, pl)
 	}
 	r.rev = r.revisionID()
@@ -384,9 +387,10 @@ func (r *run) prepareGo(pl *planned) error {
 // partDigest names a part's recipe, options and inputs. A source file
 // counts by its content, so that moving a manifest does not reinstall,
 // and editing a template does.
-func partDigest(pl *planned) (string, map[string]string) {
+func partDigest(pl *planned) (string, map[string]string, map[string][2][]byte) {
 	spec := pl.recipe.Spec()
 	hashes := make(map[string]string, len(spec.Options))
+	encoded := make(map[string][2][]byte, len(spec.Options))
 	h := sha256.New()
 	fmt.Fprintf(h, "part v1\n%s\noutside=%v\n", spec.Name, pl.outside)
 	for _, o := range spec.Options {
@@ -396,6 +400,7 @@ func partDigest(pl *planned) (string, map[string]string) {
 		}
 		js, _ := ctyjson.Marshal(v, v.Type())
 		ty, _ := ctyjson.MarshalType(v.Type())
+		encoded[o.Name] = [2][]byte{ty, js}
 		sum := sha256.Sum256(append(append(ty, 0), js...))
 		hashes[o.Name] = hex.EncodeToString(sum[:6])
 		fmt.Fprintf(h, "%s=%s\n", o.Name, hashes[o.Name])
@@ -403,7 +408,7 @@ func partDigest(pl *planned) (string, map[string]string) {
 	if pl.part.Go != nil {
 		fmt.Fprintf(h, "build=%s\n", pl.part.Go.BuildKey)
 	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), hashes
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), hashes, encoded
 }
 
 func fileHash(path string) string {
@@ -431,21 +436,27 @@ func (r *run) revisionID() string {
 // diff compares the plan with what is installed.
 func (r *run) diff() {
 	want := map[string]bool{}
+	var olds []*instance.PartState
+	for _, p := range r.parts {
+		if p.old = r.st.Part(p.part.Name); p.old != nil {
+			olds = append(olds, p.old)
+		}
+	}
+	missing := missingPaths(olds)
 	for _, p := range r.parts {
 		want[p.part.Name] = true
-		old := r.st.Part(p.part.Name)
-		p.old = old
+		old := p.old
 		switch {
 		case old == nil:
 			p.action, p.reason = "install", "new part"
 		case old.Recipe != p.part.Recipe:
 			p.action, p.reason = "reinstall", fmt.Sprintf("recipe changed from %s", old.Recipe)
 		case old.Digest != p.digest:
-			p.action, p.reason = "reinstall", changedOptions(old.Options, p.optHashes, p.part.Recipe)
+			p.action, p.reason = "reinstall", changedOptions(decodeHashes(old.Options), p.optHashes, p.part.Recipe)
 		default:
 			p.action = "keep"
-			if missing := missingPath(old); missing != "" {
-				p.action, p.reason = "reinstall", missing+" is missing"
+			if m := missing[old.Name]; m != "" {
+				p.action, p.reason = "reinstall", m+" is missing"
 			}
 		}
 	}
@@ -454,6 +465,33 @@ func (r *run) diff() {
 			r.gone = append(r.gone, old)
 		}
 	}
+}
+
+// encodeHashes writes option hashes as "name=hash …", sorted.
+func encodeHashes(m map[string]string) string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for i, k := range names {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(k + "=" + m[k])
+	}
+	return b.String()
+}
+
+func decodeHashes(s string) map[string]string {
+	m := map[string]string{}
+	for _, f := range strings.Fields(s) {
+		if k, v, ok := strings.Cut(f, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
 }
 
 func changedOptions(old, now map[string]string, recipe string) string {
@@ -473,13 +511,32 @@ func changedOptions(old, now map[string]string, recipe string) string {
 	return strings.Join(names, ", ") + " changed"
 }
 
-func missingPath(ps *instance.PartState) string {
-	for _, p := range ps.Paths {
-		if _, err := os.Lstat(p.Path); err != nil {
-			return p.Path
-		}
+// missingPaths checks that what each part made is still there, and
+// returns the first missing path of each part that lost one. The checks
+// run at once: a thousand parts are a thousand system calls.
+func missingPaths(parts []*instance.PartState) map[string]string {
+	missing := map[string]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	const workers = 4
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(parts); i += workers {
+				for _, p := range parts[i].Paths {
+					if _, err := os.Lstat(p.Path); err != nil {
+						mu.Lock()
+						missing[parts[i].Name] = p.Path
+						mu.Unlock()
+						break
+					}
+				}
+			}
+		}()
 	}
-	return ""
+	wg.Wait()
+	return missing
 }
 
 func (r *run) report() *Report {
@@ -587,12 +644,13 @@ func (r *run) upToDate(ctx context.Context) (*Report, bool) {
 		return nil, false
 	}
 	rep := &Report{Instance: r.in.Name, Dir: r.in.Dir, Revision: st.Revision, Previous: st.Revision, UpToDate: true, Overlays: r.ovs, Warnings: r.warns}
+	parts := make([]*instance.PartState, len(st.Parts))
 	for i := range st.Parts {
-		p := &st.Parts[i]
-		if missingPath(p) != "" {
-			return nil, false
-		}
-		rep.Steps = append(rep.Steps, Step{Part: p.Name, Recipe: p.Recipe, Action: "keep"})
+		parts[i] = &st.Parts[i]
+		rep.Steps = append(rep.Steps, Step{Part: parts[i].Name, Recipe: parts[i].Recipe, Action: "keep"})
+	}
+	if len(missingPaths(parts)) > 0 {
+		return nil, false
 	}
 	return rep, true
 }
@@ -690,7 +748,7 @@ func (r *run) newState(ctx context.Context) (*instance.State, error) {
 		st.Fingerprint = fp
 	}
 	for _, p := range r.parts {
-		ps := instance.PartState{Name: p.part.Name, Recipe: p.part.Recipe, Digest: p.digest, Options: p.optHashes}
+		ps := instance.PartState{Name: p.part.Name, Recipe: p.part.Recipe, Digest: p.digest, Options: encodeHashes(p.optHashes)}
 		if p.action == "keep" && p.old != nil {
 			ps.Paths = p.old.Paths
 		} else {
@@ -732,13 +790,13 @@ type plannedRevision struct {
 }
 
 type plannedEntry struct {
-	Name      string            `json:"name"`
-	Recipe    string            `json:"recipe"`
-	Digest    string            `json:"digest"`
-	DependsOn []string          `json:"depends_on,omitempty"`
-	Outside   bool              `json:"allow_outside_instance,omitempty"`
-	Store     string            `json:"store,omitempty"`
-	Hashes    map[string]string `json:"option_hashes"`
-	Type      json.RawMessage   `json:"type"`
-	Options   json.RawMessage   `json:"options"`
+	Name      string          `json:"name"`
+	Recipe    string          `json:"recipe"`
+	Digest    string          `json:"digest"`
+	DependsOn []string        `json:"depends_on,omitempty"`
+	Outside   bool            `json:"allow_outside_instance,omitempty"`
+	Store     string          `json:"store,omitempty"`
+	Hashes    string          `json:"option_hashes"`
+	Type      json.RawMessage `json:"type,omitempty"`
+	Options   json.RawMessage `json:"options,omitempty"`
 }

@@ -41,7 +41,7 @@ func (r *run) loadRevision(rev string) ([]*planned, error) {
 		}
 		p := &recipes.Part{Name: e.Name, Recipe: e.Recipe, Options: val.AsValueMap(), Instance: in}
 		out = append(out, &planned{part: p, recipe: rec, deps: e.DependsOn, outside: e.Outside,
-			digest: e.Digest, optHashes: e.Hashes, storeKey: e.Store})
+			digest: e.Digest, optHashes: decodeHashes(e.Hashes), storeKey: e.Store})
 	}
 	return out, nil
 }

@@ -66,13 +66,13 @@ func bigFile(items ...string) []byte {
 
 func TestParseInPieces(t *testing.T) {
 	tests := map[string][]byte{
-		"parts": bigFile("part \"p\" {\n  recipe = \"file\"\n  target = \"x\"\n  content = \"${var.x}\\n\"\n}\n\n"),
+		"parts":                          bigFile("part \"p\" {\n  recipe = \"file\"\n  target = \"x\"\n  content = \"${var.x}\\n\"\n}\n\n"),
 		"heredoc that looks like blocks": bigFile("x = <<EOT\npart \"a\" {\n}\nEOT\n", "y = <<-EOT\n  }\n  part \"b\" {\n  EOT\n"),
 		"strings with braces and quotes": bigFile("a = \"}{ \\\" ${ \"}\" } $${x} %%{y}\"\n", "b = \"%{ if true }{%{ endif }\"\n"),
-		"comments": bigFile("# part \"x\" {\n", "// }\n", "/* part \"y\" {\n}\n*/\n", "c = 1\n"),
-		"multi-line brackets": bigFile("list = [\n  \"a\",\n  {\n    k = \"}\"\n  },\n]\n", "f = concat(\n  [1],\n  [2]\n)\n"),
-		"crlf": bigFile("part \"q\" {\r\n  recipe = \"file\"\r\n}\r\n"),
-		"broken at the end": append(bigFile("a = 1\n"), []byte("part \"x\" {\n")...),
+		"comments":                       bigFile("# part \"x\" {\n", "// }\n", "/* part \"y\" {\n}\n*/\n", "c = 1\n"),
+		"multi-line brackets":            bigFile("list = [\n  \"a\",\n  {\n    k = \"}\"\n  },\n]\n", "f = concat(\n  [1],\n  [2]\n)\n"),
+		"crlf":                           bigFile("part \"q\" {\r\n  recipe = \"file\"\r\n}\r\n"),
+		"broken at the end":              append(bigFile("a = 1\n"), []byte("part \"x\" {\n")...),
 	}
 	for name, src := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -125,4 +125,3 @@ func FuzzParseInPieces(f *testing.F) {
 		checkSplit(t, append([]byte("pad = 1\n"), data...))
 	})
 }
-

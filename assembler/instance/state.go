@@ -34,6 +34,8 @@ type State struct {
 	KeepRevisions int `json:"keep_revisions,omitempty"`
 
 	Parts []PartState `json:"parts"`
+
+	byName map[string]*PartState
 }
 
 // VarSetting is a variable value given from outside the config.
@@ -49,8 +51,10 @@ type PartState struct {
 	Recipe string `json:"recipe"`
 	// Digest names the part's evaluated options and inputs.
 	Digest string `json:"digest"`
-	// Options holds a short hash of each option, to say which changed.
-	Options map[string]string `json:"options,omitempty"`
+	// Options holds a short hash of each option, to say which changed:
+	// "name=hash name=hash…", sorted; one string, because the state of a
+	// thousand parts is read by every install.
+	Options string `json:"options,omitempty"`
 	// Paths are what the part made in the instance, in the order made.
 	Paths []Path `json:"paths,omitempty"`
 }
@@ -64,12 +68,13 @@ type Path struct {
 
 // Part returns the state of the part called name, or nil.
 func (s *State) Part(name string) *PartState {
-	for i := range s.Parts {
-		if s.Parts[i].Name == name {
-			return &s.Parts[i]
+	if len(s.byName) != len(s.Parts) {
+		s.byName = make(map[string]*PartState, len(s.Parts))
+		for i := range s.Parts {
+			s.byName[s.Parts[i].Name] = &s.Parts[i]
 		}
 	}
-	return nil
+	return s.byName[name]
 }
 
 const stateVersion = 1
