@@ -19,9 +19,14 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-# Go benchmarks; see docs/benchmarks.md for what they measure.
-bench:
+# Go benchmarks, then whole commands timed, then the side-by-side with
+# zc.buildout from ../shared when it is there. See docs/benchmarks.md.
+PEER := ../shared/bench/buildout-peer/run.sh
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	ASSEMBLE=$(BIN) bench/commands.sh
+	@if [ -x $(PEER) ]; then ASSEMBLE=$(BIN) $(PEER) 100 1000; \
+	else echo "$(PEER) not found: skipping the side-by-side with zc.buildout"; fi
 
 # Fuzz the config loader for a while (FUZZTIME=1m make fuzz).
 FUZZTIME ?= 30s
@@ -33,10 +38,16 @@ fuzz:
 proxy:
 	$(GO) test ./internal/modproxy -run TestProxyUpToDate -update
 
+# The main job on the bundled example, offline: modules come from the
+# proxy in testdata/proxy. Instances go under ./demo (make clean removes it).
+DEMO_ROOT := $(CURDIR)/demo
 demo: build
-	$(BIN) annotate -c configs/buildout-production.hcl
-	$(BIN) graph -c configs/buildout-production.hcl
+	$(BIN) install dev --root $(DEMO_ROOT) -c configs/buildout.hcl
+	$(BIN) status dev --root $(DEMO_ROOT)
+	$(DEMO_ROOT)/instances/dev/bin/lava-server --version
+	$(BIN) install prod --root $(DEMO_ROOT) -c configs/buildout-production.hcl
 	$(BIN) versions -c configs/buildout-production.hcl
+	$(DEMO_ROOT)/instances/prod/bin/lava-server --version
 
 clean:
 	rm -rf bin demo

@@ -553,6 +553,11 @@ func (r *run) writeRevision(ctx context.Context, stage string) error {
 	if err := os.WriteFile(filepath.Join(stage, "assemble.lock"), l.Marshal(), 0o644); err != nil {
 		return err
 	}
+	if v := r.res.Versions; v != nil && len(v.Modules) > 0 {
+		if err := os.WriteFile(filepath.Join(stage, "resolution.json"), v.Save(), 0o644); err != nil {
+			return err
+		}
+	}
 	pr := plannedRevision{Revision: r.rev, Instance: r.in.Name, Time: time.Now().UTC().Truncate(time.Second)}
 	for _, p := range r.parts {
 		e, err := revisionEntry(p, snap)

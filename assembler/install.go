@@ -269,6 +269,7 @@ func (r *run) resolveAndPlan(ctx context.Context) error {
 	in := recipes.NewInstance(r.in.Name, r.in.Dir)
 	opts := ResolveOptions{Newest: r.opts.Newest, Offline: r.opts.Offline, Overlays: r.ovs}
 	if cur := r.in.CurrentRevision(); cur != "" {
+		opts.Saved, _ = os.ReadFile(filepath.Join(r.in.Revision(cur), "resolution.json"))
 		if l, err := readLock(r.in.Revision(cur)); err == nil && l != nil {
 			opts.Checks = append(opts.Checks, resolve.Check{Lock: l, Name: "the lock of revision " + cur})
 			opts.Previous = map[string]string{}

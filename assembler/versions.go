@@ -31,6 +31,10 @@ type ResolveOptions struct {
 	Overlays []overlay.Overlay
 	// Checks are locks whose hashes the modules must match.
 	Checks []resolve.Check
+	// Saved is the resolution saved with the current revision: when the
+	// request is the same (see resolve.Key), it is the answer, and the go
+	// command is not asked again.
+	Saved []byte
 }
 
 // Resolution is a config evaluated with its module versions resolved.
@@ -66,7 +70,7 @@ func (s *Source) Resolve(ctx context.Context, in recipes.Instance, opts ResolveO
 			pins[p.Module] = resolve.Pin{Version: v, At: fmt.Sprintf("%s:%d", p.Key.Filename, p.Key.Start.Line)}
 		}
 	}
-	versions, err := resolve.Resolve(ctx, &resolve.Request{
+	req := &resolve.Request{
 		Wants:    wants,
 		Pins:     pins,
 		Previous: opts.Previous,
@@ -75,9 +79,17 @@ func (s *Source) Resolve(ctx context.Context, in recipes.Instance, opts ResolveO
 		Env:      out.Env,
 		Offline:  opts.Offline,
 		Checks:   opts.Checks,
-	})
-	if err != nil {
-		return nil, err
+	}
+	var versions *resolve.Result
+	if opts.Saved != nil && !opts.Newest {
+		if gv, err := out.Env.Version(ctx); err == nil {
+			versions, _ = resolve.Load(opts.Saved, resolve.Key(req, gv))
+		}
+	}
+	if versions == nil {
+		if versions, err = resolve.Resolve(ctx, req); err != nil {
+			return nil, err
+		}
 	}
 	out.Versions = versions
 	for _, w := range versions.Warnings {

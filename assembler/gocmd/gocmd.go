@@ -28,16 +28,25 @@ var Controlled = map[string]string{
 	"GOENV":       "off",
 }
 
-// derived are go env keys the go command computes; they are not settings.
-var derived = map[string]bool{
-	"GOEXE": true, "GOGCCFLAGS": true, "GOHOSTARCH": true, "GOHOSTOS": true,
-	"GOMOD": true, "GOTOOLDIR": true, "GOVERSION": true,
-	"GOTELEMETRY": true, "GOTELEMETRYDIR": true,
+// userKeys are the go settings read from go env, which knows them from
+// the environment and the go env file alike. CGO_CFLAGS and the like are
+// not among them: asking go env for them runs the C compiler, which costs
+// more than a whole no-change install; they come from the environment.
+var userKeys = []string{
+	"AR", "CC", "CXX", "CGO_ENABLED", "GCCGO", "GOAMD64", "GOARCH", "GOARM", "GOARM64", "GO386",
+	"GOAUTH", "GOBIN", "GOCACHE", "GOCACHEPROG", "GODEBUG", "GOEXPERIMENT", "GOFIPS140",
+	"GOINSECURE", "GOMODCACHE", "GONOPROXY", "GONOSUMDB", "GOOS", "GOPATH", "GOPRIVATE",
+	"GOPROXY", "GOROOT", "GOSUMDB", "GOTMPDIR", "GOVCS", "GOVERSION",
 }
+
+// derived are go env keys the go command computes; they are not settings.
+var derived = map[string]bool{"GOVERSION": true}
 
 // Env is a complete environment for the go command.
 type Env struct {
 	vars map[string]string
+	// goVersion is the go command's version, when go env reported it.
+	goVersion string
 }
 
 // NewEnv makes the environment: the process environment without any Go
@@ -46,7 +55,7 @@ type Env struct {
 // manifest's go_env, then the controlled settings. GOENV=off keeps the go
 // env file from adding anything behind this list's back.
 func NewEnv(environ []string, user, goEnv map[string]string) *Env {
-	e := &Env{vars: map[string]string{}}
+	e := &Env{vars: map[string]string{}, goVersion: user["GOVERSION"]}
 	for _, kv := range environ {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || isGoSetting(k) {
@@ -54,8 +63,8 @@ func NewEnv(environ []string, user, goEnv map[string]string) *Env {
 		}
 		e.vars[k] = v
 	}
-	for k, v := range user {
-		if !derived[k] {
+	for _, k := range userKeys {
+		if v, ok := user[k]; ok && !derived[k] {
 			e.vars[k] = v
 		}
 	}
@@ -69,8 +78,15 @@ func NewEnv(environ []string, user, goEnv map[string]string) *Env {
 }
 
 func isGoSetting(k string) bool {
-	return strings.HasPrefix(k, "GO") || strings.HasPrefix(k, "CGO_") ||
-		k == "CC" || k == "CXX" || k == "AR" || k == "FC" || k == "PKG_CONFIG"
+	if _, ok := Controlled[k]; ok {
+		return true
+	}
+	for _, u := range userKeys {
+		if u == k {
+			return true
+		}
+	}
+	return strings.HasPrefix(k, "GO")
 }
 
 // Get returns a variable of the environment.
@@ -78,7 +94,7 @@ func (e *Env) Get(k string) string { return e.vars[k] }
 
 // With returns a copy of the environment with more variables set.
 func (e *Env) With(kv map[string]string) *Env {
-	n := &Env{vars: make(map[string]string, len(e.vars)+len(kv))}
+	n := &Env{vars: make(map[string]string, len(e.vars)+len(kv)), goVersion: e.goVersion}
 	for k, v := range e.vars {
 		n.vars[k] = v
 	}
@@ -120,7 +136,7 @@ func UserEnv(ctx context.Context) (map[string]string, error) {
 	userEnv.Lock()
 	defer userEnv.Unlock()
 	if userEnv.m == nil && userEnv.err == nil {
-		cmd := exec.CommandContext(ctx, "go", "env", "-json")
+		cmd := exec.CommandContext(ctx, "go", append([]string{"env", "-json"}, userKeys...)...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -165,6 +181,9 @@ func (e *Env) Run(ctx context.Context, dir string, args ...string) ([]byte, erro
 
 // Version returns the go command's version, such as "go1.26.8".
 func (e *Env) Version(ctx context.Context) (string, error) {
+	if e.goVersion != "" {
+		return e.goVersion, nil
+	}
 	out, err := e.Run(ctx, os.TempDir(), "env", "GOVERSION")
 	if err != nil {
 		return "", err

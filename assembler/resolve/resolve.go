@@ -117,7 +117,7 @@ type Module struct {
 	Constraint string   // the constraints of the parts that build it
 	Parts      []string // parts that build it
 	RequiredBy []string // module@version that require this version
-	replaced   bool     // forced by a replace directive (a downgrading pin)
+	Forced     bool     // forced by a replace directive (a downgrading pin)
 }
 
 // Part is the result for one go.build part.
@@ -126,11 +126,16 @@ type Part struct {
 	Module *Module
 	// Reaches lists the modules that provide the part's packages.
 	Reaches []string
-	goMod   *modfile.File // the built module's go.mod, for its go and godebug lines
+	// GoLine and Godebug are the go and godebug lines of the built
+	// module's go.mod.
+	GoLine  string
+	Godebug [][2]string
 }
 
 // Result is a resolved build list.
 type Result struct {
+	// Key names the request the result answers; see Key.
+	Key       string
 	GoVersion string
 	Modules   []*Module // sorted by path
 	Parts     map[string]*Part
@@ -182,7 +187,12 @@ func Resolve(ctx context.Context, req *Request) (*Result, error) {
 	if err := r.pickRoots(ctx); err != nil {
 		return nil, err
 	}
-	return r.load(ctx)
+	res, err := r.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res.Key = Key(req, res.GoVersion)
+	return res, nil
 }
 
 type resolver struct {
@@ -626,7 +636,7 @@ func (r *resolver) load(ctx context.Context) (*Result, error) {
 		if rep := lm.Replace; rep != nil {
 			m.Dir, m.GoVersion = rep.Dir, rep.GoVersion
 			if rep.Version != "" {
-				m.Version, m.replaced = rep.Version, true
+				m.Version, m.Forced = rep.Version, true
 			} else if o := r.overlays[lm.Path]; o != nil {
 				m.Overlay = o
 				m.Version = "(devel)" // as the go command says of a directory
@@ -748,7 +758,7 @@ func (r *resolver) checkRoots(res *Result, roots map[string]*root) error {
 	var errs []error
 	for _, rt := range roots {
 		m := res.byPath[rt.path]
-		if m == nil || m.Overlay != nil || m.Version == rt.version || m.replaced {
+		if m == nil || m.Overlay != nil || m.Version == rt.version || m.Forced {
 			continue
 		}
 		cons, _ := rt.constraints()
@@ -807,7 +817,14 @@ func (r *resolver) parts(res *Result, pkgs map[string]*listed) error {
 			if err != nil {
 				errs = append(errs, errorf("part %s: %v", w.Part, err))
 			}
-			pr.goMod = gm
+			if gm != nil {
+				if gm.Go != nil {
+					pr.GoLine = gm.Go.Version
+				}
+				for _, g := range gm.Godebug {
+					pr.Godebug = append(pr.Godebug, [2]string{g.Key, g.Value})
+				}
+			}
 		}
 		res.Parts[w.Part] = pr
 	}
@@ -958,8 +975,8 @@ func (r *Result) BuildGoMod(part string, overlayDir func(*overlay.Overlay) strin
 	f := &modfile.File{}
 	f.AddModuleStmt("assemble.invalid/build")
 	goLine := "1.21"
-	if pr.goMod != nil && pr.goMod.Go != nil {
-		goLine = pr.goMod.Go.Version
+	if pr.GoLine != "" {
+		goLine = pr.GoLine
 	}
 	for _, m := range r.Modules {
 		if m.GoVersion != "" && gosemver.Compare("v"+m.GoVersion, "v"+goLine) > 0 {
@@ -967,17 +984,15 @@ func (r *Result) BuildGoMod(part string, overlayDir func(*overlay.Overlay) strin
 		}
 	}
 	f.AddGoStmt(goLine)
-	if pr.goMod != nil {
-		for _, g := range pr.goMod.Godebug {
-			_ = f.AddGodebug(g.Key, g.Value)
-		}
+	for _, g := range pr.Godebug {
+		_ = f.AddGodebug(g[0], g[1])
 	}
 	for _, m := range r.Modules {
 		f.AddNewRequire(m.Path, m.Required, false)
 		switch {
 		case m.Overlay != nil:
 			_ = f.AddReplace(m.Path, "", overlayDir(m.Overlay), "")
-		case m.replaced:
+		case m.Forced:
 			_ = f.AddReplace(m.Path, "", m.Path, m.Version)
 		}
 	}
