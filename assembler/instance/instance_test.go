@@ -1,0 +1,136 @@
+package instance
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestOpen(t *testing.T) {
+	for _, bad := range []string{"", ".hidden", "a/b", "../x", "with space"} {
+		if _, err := Open(t.TempDir(), bad); err == nil {
+			t.Errorf("Open(%q) succeeded", bad)
+		}
+	}
+	in, err := Open("rel", "dev-1.2_x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !filepath.IsAbs(in.Dir) || !strings.HasSuffix(in.Dir, filepath.Join("rel", "instances", "dev-1.2_x")) {
+		t.Errorf("Dir = %s", in.Dir)
+	}
+}
+
+// TestLock checks that a held lock refuses a second taker, saying who holds
+// it, and that releasing it lets the next one in.
+func TestLock(t *testing.T) {
+	in, _ := Open(t.TempDir(), "dev")
+	a, err := in.Lock("assemble install dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := in.Holder(); h == nil || h.Command != "assemble install dev" || h.PID != os.Getpid() {
+		t.Errorf("Holder = %+v", h)
+	}
+	_, err = in.Lock("assemble gc dev")
+	var le *LockedError
+	if !errors.As(err, &le) || !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Lock = %v, want a LockedError", err)
+	}
+	if le.Holder == nil || le.Holder.Command != "assemble install dev" || time.Since(le.Holder.Since) > time.Minute {
+		t.Errorf("holder = %+v", le.Holder)
+	}
+	if !strings.Contains(err.Error(), "instance dev is locked: assemble install dev (pid ") {
+		t.Errorf("message %q", err)
+	}
+	a.Unlock()
+	if h := in.Holder(); h != nil {
+		t.Errorf("Holder after Unlock = %+v", h)
+	}
+	b, err := in.Lock("assemble gc dev")
+	if err != nil {
+		t.Fatalf("Lock after Unlock: %v", err)
+	}
+	b.Unlock()
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	in, _ := Open(t.TempDir(), "dev")
+	if err := in.Create(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := in.LoadState()
+	if err != nil || len(st.Parts) != 0 {
+		t.Fatalf("new instance state = %+v, %v", st, err)
+	}
+	st.Revision = "abc"
+	st.Vars = []VarSetting{{Name: "port", Value: "8080", Source: "--var"}}
+	st.Parts = []PartState{{Name: "a", Recipe: "file", Digest: "d", Options: "content=1 mode=2", Paths: []Path{{Path: "/x", Kind: "file", Hash: "sha256:1"}}}}
+	if err := in.SaveState(st); err != nil {
+		t.Fatal(err)
+	}
+	got, err := in.LoadState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Revision != "abc" || got.Part("a") == nil || got.Part("a").Paths[0].Hash != "sha256:1" || got.Vars[0].Value != "8080" {
+		t.Errorf("state after a round trip = %+v", got)
+	}
+	if err := os.WriteFile(in.StatePath(), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.LoadState(); err == nil || !strings.Contains(err.Error(), "state.json") {
+		t.Errorf("LoadState of a broken file = %v", err)
+	}
+}
+
+func TestSwitchAndRevisions(t *testing.T) {
+	in, _ := Open(t.TempDir(), "dev")
+	in.Create()
+	for i, rev := range []string{"r1", "r2", "r3"} {
+		os.MkdirAll(in.Revision(rev), 0o755)
+		os.MkdirAll(filepath.Join(in.Revision(rev), "bin"), 0o755)
+		p := filepath.Join(in.Revision(rev), "parts.json")
+		os.WriteFile(p, []byte("{}"), 0o644)
+		when := time.Now().Add(time.Duration(i-3) * time.Hour)
+		os.Chtimes(p, when, when)
+	}
+	os.MkdirAll(in.Revision(".staging-r4"), 0o755)
+	os.MkdirAll(in.Revision("incomplete"), 0o755)
+	revs, err := in.Revisions()
+	if err != nil || strings.Join(revs, " ") != "r1 r2 r3" {
+		t.Fatalf("Revisions = %v, %v", revs, err)
+	}
+	for _, rev := range []string{"r2", "r3", "r1"} {
+		if err := in.Switch(rev); err != nil {
+			t.Fatal(err)
+		}
+		if got := in.CurrentRevision(); got != rev {
+			t.Errorf("current = %s, want %s", got, rev)
+		}
+	}
+	if target, _ := os.Readlink(filepath.Join(in.Dir, "bin")); target != filepath.Join("code", "current", "bin") {
+		t.Errorf("bin -> %s", target)
+	}
+}
+
+func TestHistory(t *testing.T) {
+	in, _ := Open(t.TempDir(), "dev")
+	in.Create()
+	for _, id := range []string{"1", "2", "2"} {
+		if err := in.AppendHistory(&Event{ID: id, Action: "install", Revision: "r" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A line cut short by a crash is skipped.
+	f, _ := os.OpenFile(in.HistoryPath(), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"id":"3","act`)
+	f.Close()
+	events, err := in.History()
+	if err != nil || len(events) != 2 || events[1].Revision != "r2" {
+		t.Errorf("History = %+v, %v; want 2 events, the repeated ID written once", events, err)
+	}
+}

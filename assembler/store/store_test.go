@@ -1,0 +1,57 @@
+package store
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestGet(t *testing.T) {
+	s := &Store{Dir: filepath.Join(t.TempDir(), "store")}
+	builds := 0
+	build := func(dir string) error {
+		builds++
+		return os.WriteFile(filepath.Join(dir, "out"), []byte("x"), 0o755)
+	}
+	d1, err := s.Get("go.build-abc", build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := s.Get("go.build-abc", build)
+	if err != nil || d1 != d2 || builds != 1 {
+		t.Fatalf("second Get = %s, %v after %d builds; want the same entry, built once", d2, err, builds)
+	}
+	if _, err := s.Get("go.build-bad", func(string) error { return errors.New("boom") }); err == nil {
+		t.Fatal("a failed build gave an entry")
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir, "go.build-bad")); !os.IsNotExist(err) {
+		t.Error("a failed build left an entry")
+	}
+	if _, err := s.Get("../escape", build); err == nil {
+		t.Error("a key with a path in it was accepted")
+	}
+
+	dst := filepath.Join(t.TempDir(), "linked")
+	if err := Link(filepath.Join(d1, "out"), dst); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(dst); string(data) != "x" {
+		t.Errorf("linked file holds %q", data)
+	}
+}
+
+func TestPrune(t *testing.T) {
+	s := &Store{Dir: t.TempDir()}
+	for _, k := range []string{"used", "old", "new"} {
+		s.Get(k, func(string) error { return nil })
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(filepath.Join(s.Dir, "old"), old, old)
+	os.Chtimes(filepath.Join(s.Dir, "used"), old, old)
+	removed, err := s.Prune(map[string]bool{"used": true}, 24*time.Hour)
+	if err != nil || len(removed) != 1 || removed[0] != "old" {
+		t.Errorf("Prune removed %v, %v; want only the old unused entry", removed, err)
+	}
+}
