@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -174,6 +175,8 @@ type run struct {
 	rev    string
 	warns  []string
 	action string // for the history, when not install or upgrade
+	// missing maps each installed part that lost a path to the path.
+	missing map[string]string
 
 	progressMu sync.Mutex
 	logMu      sync.Mutex
@@ -266,6 +269,20 @@ func (r *run) prepare(ctx context.Context) error {
 // resolveAndPlan evaluates the config with versions resolved, and plans
 // what to do to each part.
 func (r *run) resolveAndPlan(ctx context.Context) error {
+	// Check what the installed parts made while the config is evaluated.
+	missing := make(chan map[string]string, 1)
+	go func() {
+		parts := make([]*instance.PartState, len(r.st.Parts))
+		for i := range r.st.Parts {
+			parts[i] = &r.st.Parts[i]
+		}
+		missing <- missingPaths(parts)
+	}()
+	defer func() {
+		if r.missing == nil {
+			r.missing = <-missing
+		}
+	}()
 	in := recipes.NewInstance(r.in.Name, r.in.Dir)
 	opts := ResolveOptions{Newest: r.opts.Newest, Offline: r.opts.Offline, Overlays: r.ovs}
 	if cur := r.in.CurrentRevision(); cur != "" {
@@ -290,6 +307,7 @@ func (r *run) resolveAndPlan(ctx context.Context) error {
 		return err
 	}
 	r.res = res
+	r.missing = <-missing
 	for _, d := range res.Diags {
 		r.warns = append(r.warns, strings.TrimSpace(d.Summary+": "+d.Detail))
 	}
@@ -310,10 +328,6 @@ func (r *run) resolveAndPlan(ctx context.Context) error {
 // plan works out each part's digest and what to do to it.
 func (r *run) plan() error {
 	res := r.res
-	var envKeys []string
-	for k := range res.Config.Env {
-		envKeys = append(envKeys, k)
-	}
 	for _, p := range res.Config.Parts {
 		rp := p.Part
 		pl := &planned{part: &rp, recipe: p.Recipe, deps: p.DependsOn, outside: p.AllowOutside}
@@ -322,12 +336,33 @@ func (r *run) plan() error {
 				return err
 			}
 		}
-		pl.digest, pl.optHashes, pl.optJSON = partDigest(pl)
 		r.parts = append(r.parts, pl)
 	}
+	// Digests encode every option of every part: a thousand parts are
+	// worth the processors there are.
+	parallel(len(r.parts), func(i int) {
+		pl := r.parts[i]
+		pl.digest, pl.optHashes, pl.optJSON = partDigest(pl)
+	})
 	r.rev = r.revisionID()
 	r.diff()
 	return nil
+}
+
+// parallel calls f for 0 to n-1 on as many goroutines as processors.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // prepareGo gives a go.build part what it is built from: its go.mod,
@@ -437,13 +472,10 @@ func (r *run) revisionID() string {
 // diff compares the plan with what is installed.
 func (r *run) diff() {
 	want := map[string]bool{}
-	var olds []*instance.PartState
+	missing := r.missing
 	for _, p := range r.parts {
-		if p.old = r.st.Part(p.part.Name); p.old != nil {
-			olds = append(olds, p.old)
-		}
+		p.old = r.st.Part(p.part.Name)
 	}
-	missing := missingPaths(olds)
 	for _, p := range r.parts {
 		want[p.part.Name] = true
 		old := p.old

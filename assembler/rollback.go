@@ -10,6 +10,7 @@ import (
 
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/assemble-build/assemble/assembler/instance"
 	"github.com/assemble-build/assemble/recipes"
 )
 
@@ -61,6 +62,11 @@ func Rollback(ctx context.Context, opts *Options, rev string) (*Report, error) {
 			return nil, err
 		}
 		r.parts, r.rev, r.action = parts, target, "rollback"
+		states := make([]*instance.PartState, len(r.st.Parts))
+		for i := range r.st.Parts {
+			states[i] = &r.st.Parts[i]
+		}
+		r.missing = missingPaths(states)
 		r.diff()
 		return r.apply(ctx)
 	})

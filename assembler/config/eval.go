@@ -5,8 +5,10 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -128,7 +130,7 @@ var buildoutDefaults = map[string]cty.Value{
 // and returns a Result even when there are errors, so that annotate can
 // show what is known.
 func Evaluate(cfg *Config, opts EvalOptions) (*Result, hcl.Diagnostics) {
-	e := &evaluator{
+	e := &evaluator{shared: &shared{
 		cfg:    cfg,
 		opts:   opts,
 		values: map[*hcl.Attribute]cty.Value{},
@@ -141,7 +143,7 @@ func Evaluate(cfg *Config, opts EvalOptions) (*Result, hcl.Diagnostics) {
 			All:        map[string]*Part{},
 			Env:        map[string]string{},
 		},
-	}
+	}}
 	e.res.values = e.values
 	if e.opts.LookupEnv == nil {
 		e.opts.LookupEnv = os.LookupEnv
@@ -153,31 +155,92 @@ func Evaluate(cfg *Config, opts EvalOptions) (*Result, hcl.Diagnostics) {
 	return e.res, e.diags
 }
 
+// evaluator evaluates one config. Parts are evaluated on several
+// goroutines at once, each through a fork that collects its own
+// diagnostics; what they share is guarded by mu.
 type evaluator struct {
+	*shared
+	diags hcl.Diagnostics
+}
+
+type shared struct {
 	cfg    *Config
 	opts   EvalOptions
 	funcs  map[string]function.Function
 	root   *hcl.EvalContext
+	res    *Result
+	mu     sync.Mutex
 	values map[*hcl.Attribute]cty.Value
 	vars   map[*hcl.Attribute][]hcl.Traversal
-	diags  hcl.Diagnostics
-	res    *Result
+}
+
+// diag records diagnostics.
+func (e *evaluator) diag(ds ...*hcl.Diagnostic) { e.diags = append(e.diags, ds...) }
+
+// fork returns an evaluator that shares e's state but collects its own
+// diagnostics, for one goroutine.
+func (e *evaluator) fork() *evaluator { return &evaluator{shared: e.shared} }
+
+// join adds the diagnostics of forks, in the order given.
+func (e *evaluator) join(forks []*evaluator) {
+	for _, f := range forks {
+		e.diag(f.diags...)
+	}
+}
+
+// each calls f for 0 to n-1, at once on as many goroutines as there are
+// processors, each with a fork of e, then joins the forks' diagnostics in
+// the order of i, so that they come out as they would one by one.
+func (e *evaluator) each(n int, f func(e *evaluator, i int)) {
+	forks := make([]*evaluator, n)
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				forks[i] = e.fork()
+				f(forks[i], i)
+			}
+		}()
+	}
+	wg.Wait()
+	e.join(forks)
 }
 
 // traversals returns the variables an attribute's expression refers to.
 // Walking an expression is much of the cost of evaluating a large config,
 // so each is walked once.
 func (e *evaluator) traversals(a *hcl.Attribute) []hcl.Traversal {
-	if trs, ok := e.vars[a]; ok {
+	e.mu.Lock()
+	trs, ok := e.vars[a]
+	e.mu.Unlock()
+	if ok {
 		return trs
 	}
-	trs := a.Expr.Variables()
+	trs = a.Expr.Variables()
+	e.mu.Lock()
 	e.vars[a] = trs
+	e.mu.Unlock()
 	return trs
 }
 
+func (e *evaluator) value(a *hcl.Attribute) (cty.Value, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	v, ok := e.values[a]
+	return v, ok
+}
+
+func (e *evaluator) setValue(a *hcl.Attribute, v cty.Value) {
+	e.mu.Lock()
+	e.values[a] = v
+	e.mu.Unlock()
+}
+
 func (e *evaluator) run() {
-	e.funcs = map[string]function.Function{"env": envFunc(e.opts.LookupEnv, e.res.Env)}
+	e.funcs = map[string]function.Function{"env": envFunc(e.opts.LookupEnv, &e.mu, e.res.Env)}
 	for n, f := range stdFuncs {
 		e.funcs[n] = f
 	}
@@ -220,12 +283,12 @@ func manifestValue(m Manifest) cty.Value {
 // it stood before the definition's layer, and converts the result to ty.
 // Each definition is evaluated at most once.
 func (e *evaluator) evalDef(def *Def, ty cty.Type, scope *hcl.EvalContext, defaultOf func(name string, l *Layer) (cty.Value, bool), typeOf func(string) cty.Type) cty.Value {
-	if v, ok := e.values[def.Attr]; ok {
+	if v, ok := e.value(def.Attr); ok {
 		return v
 	}
 	// Mark the definition while it is being evaluated, so that a base
 	// reference back to it cannot recurse.
-	e.values[def.Attr] = cty.DynamicVal
+	e.setValue(def.Attr, cty.DynamicVal)
 	ctx := scope
 	if base, ok := e.baseRefs(def); ok {
 		attrs := map[string]cty.Value{}
@@ -249,14 +312,14 @@ func (e *evaluator) evalDef(def *Def, ty cty.Type, scope *hcl.EvalContext, defau
 		ctx.Variables = map[string]cty.Value{"base": cty.ObjectVal(attrs)}
 	}
 	v, diags := def.Attr.Expr.Value(ctx)
-	e.diags = append(e.diags, diags...)
+	e.diag(diags...)
 	if diags.HasErrors() {
 		v = cty.UnknownVal(ty)
 	}
 	if ty != cty.DynamicPseudoType {
 		cv, err := convertValue(v, ty)
 		if err != nil {
-			e.diags = append(e.diags, &hcl.Diagnostic{
+			e.diag(&hcl.Diagnostic{
 				Severity:    hcl.DiagError,
 				Summary:     fmt.Sprintf("Invalid value for %s", def.Attr.Name),
 				Detail:      fmt.Sprintf("%s must be %s: %s.", def.Attr.Name, friendlyType(ty), err),
@@ -268,7 +331,7 @@ func (e *evaluator) evalDef(def *Def, ty cty.Type, scope *hcl.EvalContext, defau
 		}
 		v = cv
 	}
-	e.values[def.Attr] = v
+	e.setValue(def.Attr, v)
 	return v
 }
 
@@ -307,7 +370,7 @@ func (e *evaluator) noBase(def *Def, name string) {
 			} else if def.Block.Type == "variable" {
 				what = fmt.Sprintf("variable %q", def.Block.Name)
 			}
-			e.diags = append(e.diags, &hcl.Diagnostic{
+			e.diag(&hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "No inherited value",
 				Detail:   fmt.Sprintf("base.%s has no value: no file applied before %s sets %s in %s, and it has no default.", name, def.Layer.File.Name, name, what),
@@ -389,7 +452,7 @@ func (e *evaluator) evalSettings() {
 	if v := val("keep_revisions"); v.IsKnown() && !v.IsNull() {
 		n, acc := v.AsBigFloat().Int64()
 		if acc != big.Exact || n < 1 {
-			e.diags = append(e.diags, attrError(b.Final("keep_revisions"), "Invalid keep_revisions", "keep_revisions is a whole number, 1 or more."))
+			e.diag(attrError(b.Final("keep_revisions"), "Invalid keep_revisions", "keep_revisions is a whole number, 1 or more."))
 		} else {
 			s.KeepRevisions = int(n)
 		}
@@ -401,7 +464,7 @@ func (e *evaluator) evalSettings() {
 			name := k.AsString()
 			switch name {
 			case "GOFLAGS", "GOWORK", "GOTOOLCHAIN", "GOENV", "GO111MODULE":
-				e.diags = append(e.diags, attrError(b.Final("go_env"), "Variable not allowed in go_env",
+				e.diag(attrError(b.Final("go_env"), "Variable not allowed in go_env",
 					fmt.Sprintf("assemble sets %s itself, so that every build runs the same way whatever the user's go environment says.", name)))
 				continue
 			}
@@ -424,7 +487,7 @@ func (e *evaluator) evalSettings() {
 		seen[name] = true
 		if e.cfg.Part(name) == nil {
 			def := b.Final("parts")
-			e.diags = append(e.diags, &hcl.Diagnostic{
+			e.diag(&hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unknown part in parts",
 				Detail:   fmt.Sprintf("There is no part %q.%s", name, didYouMean(name, e.partNames())),
@@ -480,12 +543,12 @@ func (e *evaluator) evalPins() {
 			continue
 		}
 		v, diags := p.Expr.Value(e.root)
-		e.diags = append(e.diags, diags...)
+		e.diag(diags...)
 		if diags.HasErrors() {
 			continue
 		}
 		if v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
-			e.diags = append(e.diags, &hcl.Diagnostic{
+			e.diag(&hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Invalid pin",
 				Detail:  fmt.Sprintf("The pin of %s must be a version string, like \"v1.2.0\".", p.Module),
 				Subject: p.Expr.Range().Ptr(),
@@ -494,7 +557,7 @@ func (e *evaluator) evalPins() {
 		}
 		ver := v.AsString()
 		if err := module.CheckPath(p.Module); err != nil {
-			e.diags = append(e.diags, &hcl.Diagnostic{
+			e.diag(&hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Invalid module path",
 				Detail:  err.Error() + ".",
 				Subject: p.Key.Ptr(),
@@ -502,7 +565,7 @@ func (e *evaluator) evalPins() {
 			continue
 		}
 		if err := checkPin(p.Module, ver); err != nil {
-			e.diags = append(e.diags, &hcl.Diagnostic{
+			e.diag(&hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Invalid pin",
 				Detail:  err.Error(),
 				Subject: p.Expr.Range().Ptr(),

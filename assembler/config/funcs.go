@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/zclconf/go-cty/cty"
@@ -165,7 +166,7 @@ var WithoutFunc = function.New(&function.Spec{
 // envFunc returns env(name, default): the environment variable, or the
 // default when it is unset. Every lookup is recorded in used, because the
 // environment is an input of the assembly like any variable.
-func envFunc(lookup func(string) (string, bool), used map[string]string) function.Function {
+func envFunc(lookup func(string) (string, bool), mu *sync.Mutex, used map[string]string) function.Function {
 	return function.New(&function.Spec{
 		Description: "Returns an environment variable, or a default when it is not set.",
 		Params:      []function.Parameter{{Name: "name", Type: cty.String}},
@@ -177,6 +178,8 @@ func envFunc(lookup func(string) (string, bool), used map[string]string) functio
 			}
 			name := args[0].AsString()
 			v, ok := lookup(name)
+			mu.Lock()
+			defer mu.Unlock()
 			if ok {
 				used[name] = v
 				return cty.StringVal(v), nil

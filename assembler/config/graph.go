@@ -58,7 +58,7 @@ func (e *evaluator) order(parts []*Part, byName map[string]*Part) []*Part {
 					continue
 				}
 				reported[key] = true
-				e.diags = append(e.diags, cycleDiag(names, refs))
+				e.diag(cycleDiag(names, refs))
 			}
 		}
 		stack = stack[:len(stack)-1]

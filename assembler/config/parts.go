@@ -15,20 +15,38 @@ import (
 // references between parts, orders the parts so that every part comes
 // after the parts it references, evaluates them in that order, and
 // selects those to install.
+//
+// A part depends only on the parts it refers to, so parts are evaluated
+// in waves, each wave the parts whose references the earlier waves hold,
+// and the parts of a wave at once.
 func (e *evaluator) evalParts() {
-	parts := make([]*Part, 0, len(e.cfg.Parts))
-	byName := make(map[string]*Part, len(e.cfg.Parts))
-	for _, b := range e.cfg.Parts {
-		p := e.preparePart(b)
-		parts = append(parts, p)
-		byName[b.Name] = p
-	}
+	parts := make([]*Part, len(e.cfg.Parts))
+	e.each(len(parts), func(e *evaluator, i int) { parts[i] = e.preparePart(e.cfg.Parts[i]) })
+	byName := make(map[string]*Part, len(parts))
 	for _, p := range parts {
-		e.collectRefs(p, byName)
+		byName[p.Name] = p
 	}
+	e.each(len(parts), func(e *evaluator, i int) { e.collectRefs(parts[i], byName) })
 	order := e.order(parts, byName)
+	wave := make(map[string]int, len(order))
+	var waves [][]*Part
 	for _, p := range order {
-		e.evalPart(p, byName)
+		w := 0
+		for _, d := range p.DependsOn {
+			if dw, ok := wave[d]; ok && dw+1 > w {
+				w = dw + 1
+			}
+		}
+		wave[p.Name] = w
+		for len(waves) <= w {
+			waves = append(waves, nil)
+		}
+		waves[w] = append(waves[w], p)
+	}
+	for _, ps := range waves {
+		e.each(len(ps), func(e *evaluator, i int) { e.evalPart(ps[i], byName) })
+	}
+	for _, p := range order {
 		e.res.All[p.Name] = p
 	}
 	e.res.Parts = e.selected(order, byName)
@@ -74,7 +92,7 @@ func (e *evaluator) preparePart(b *Block) *Part {
 	p := &Part{Block: b, enabled: true}
 	p.Name = b.Name
 	if def := b.Final("recipe"); def == nil {
-		e.diags = append(e.diags, &hcl.Diagnostic{
+		e.diag(&hcl.Diagnostic{
 			Severity: hcl.DiagError, Summary: "Missing recipe",
 			Detail:  fmt.Sprintf("Part %q names no recipe; every part needs one, like recipe = \"file\". The recipes are %s.", b.Name, strings.Join(recipes.Names(), ", ")),
 			Subject: b.DeclRange().Ptr(),
@@ -86,7 +104,7 @@ func (e *evaluator) preparePart(b *Block) *Part {
 			if r, ok := recipes.Lookup(name); ok {
 				p.Recipe, p.Part.Recipe = r, name
 			} else {
-				e.diags = append(e.diags, &hcl.Diagnostic{
+				e.diag(&hcl.Diagnostic{
 					Severity: hcl.DiagError, Summary: "Unknown recipe",
 					Detail:  fmt.Sprintf("There is no recipe %q.%s The recipes are %s.", name, didYouMean(name, recipes.Names()), strings.Join(recipes.Names(), ", ")),
 					Subject: def.Attr.Expr.Range().Ptr(),
@@ -121,7 +139,7 @@ func (e *evaluator) preparePart(b *Block) *Part {
 			if _, ok := metaAttrs[a.Name]; ok || spec.Option(a.Name) != nil {
 				continue
 			}
-			e.diags = append(e.diags, &hcl.Diagnostic{
+			e.diag(&hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Unknown option",
 				Detail:  fmt.Sprintf("Recipe %s has no option %q.%s", spec.Name, a.Name, didYouMean(a.Name, allowed)),
 				Subject: a.NameRange.Ptr(),
@@ -132,7 +150,7 @@ func (e *evaluator) preparePart(b *Block) *Part {
 	if p.enabled {
 		for _, o := range spec.Options {
 			if o.Required && b.Final(o.Name) == nil {
-				e.diags = append(e.diags, &hcl.Diagnostic{
+				e.diag(&hcl.Diagnostic{
 					Severity: hcl.DiagError, Summary: "Missing required option",
 					Detail:  fmt.Sprintf("Part %q (recipe %s) needs %s: %s.", b.Name, spec.Name, o.Name, o.Doc),
 					Subject: b.DeclRange().Ptr(),
@@ -149,7 +167,7 @@ func (e *evaluator) preparePart(b *Block) *Part {
 func (e *evaluator) staticOnly(def *Def, what string) bool {
 	for _, tr := range e.traversals(def.Attr) {
 		if tr.RootName() == "part" {
-			e.diags = append(e.diags, &hcl.Diagnostic{
+			e.diag(&hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Invalid reference",
 				Detail:  fmt.Sprintf("%s must be known before parts are ordered, so it cannot refer to another part.", what),
 				Subject: tr.SourceRange().Ptr(),
@@ -221,7 +239,7 @@ func (e *evaluator) collectRefs(p *Part, byName map[string]*Part) {
 	if def := b.Final("depends_on"); def != nil {
 		exprs, diags := hcl.ExprList(def.Attr.Expr)
 		if diags.HasErrors() {
-			e.diags = append(e.diags, &hcl.Diagnostic{
+			e.diag(&hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Invalid depends_on",
 				Detail:  "depends_on is a list of part references, like [part.server].",
 				Subject: def.Attr.Expr.Range().Ptr(),
@@ -230,7 +248,7 @@ func (e *evaluator) collectRefs(p *Part, byName map[string]*Part) {
 		for _, x := range exprs {
 			tr, d := hcl.AbsTraversalForExpr(x)
 			if d.HasErrors() || tr.RootName() != "part" || len(tr) != 2 {
-				e.diags = append(e.diags, &hcl.Diagnostic{
+				e.diag(&hcl.Diagnostic{
 					Severity: hcl.DiagError, Summary: "Invalid depends_on entry",
 					Detail:  "Each entry of depends_on is a part reference, like part.server.",
 					Subject: x.Range().Ptr(),
@@ -253,7 +271,7 @@ func (e *evaluator) collectRefs(p *Part, byName map[string]*Part) {
 
 func (e *evaluator) partRef(p *Part, def *Def, tr hcl.Traversal, byName map[string]*Part) (Ref, bool) {
 	bad := func(summary, detail string) (Ref, bool) {
-		e.diags = append(e.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: tr.SourceRange().Ptr()})
+		e.diag(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: tr.SourceRange().Ptr()})
 		return Ref{}, false
 	}
 	if len(tr) < 2 {
@@ -298,10 +316,11 @@ func (e *evaluator) sourceText(r hcl.Range) string {
 
 // evalPart evaluates an enabled part's options, checks them, and computes
 // its outputs. The part can see only the parts it refers to.
+//
+// e is a fork of its own, so its diagnostics are the part's.
 func (e *evaluator) evalPart(p *Part, byName map[string]*Part) {
-	before := len(e.diags)
 	defer func() {
-		if hasErrors(e.diags[before:]) {
+		if hasErrors(e.diags) {
 			p.Failed = true
 		}
 		if p.Failed {
@@ -355,11 +374,11 @@ func (e *evaluator) evalPart(p *Part, byName map[string]*Part) {
 		if def := p.Block.Final(prob.Option); prob.Option != "" && def != nil {
 			d.Subject = def.Attr.Expr.Range().Ptr()
 		}
-		e.diags = append(e.diags, d)
+		e.diag(d)
 	}
 	out, err := p.Recipe.Outputs(&p.Part)
 	if err != nil {
-		e.diags = append(e.diags, &hcl.Diagnostic{
+		e.diag(&hcl.Diagnostic{
 			Severity: hcl.DiagError, Summary: "Cannot compute outputs",
 			Detail:  fmt.Sprintf("Part %q: %v", p.Name, err),
 			Subject: p.Block.DeclRange().Ptr(),
@@ -392,7 +411,7 @@ func (e *evaluator) checkInside(def *Def, v cty.Value, dir string) {
 	}
 	for _, p := range paths {
 		if !Within(dir, p) {
-			e.diags = append(e.diags, &hcl.Diagnostic{
+			e.diag(&hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Path outside the instance",
 				Detail:  fmt.Sprintf("%s is outside the instance directory %s. A part writes only inside its instance unless it sets allow_outside_instance = true.", p, dir),
 				Subject: def.Attr.Expr.Range().Ptr(),

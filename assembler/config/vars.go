@@ -19,7 +19,7 @@ func (e *evaluator) evalVariables() {
 		ty := cty.DynamicPseudoType
 		if def := b.Final("type"); def != nil {
 			t, diags := typeexpr.TypeConstraint(def.Attr.Expr)
-			e.diags = append(e.diags, diags...)
+			e.diag(diags...)
 			if !diags.HasErrors() {
 				ty = t
 			}
@@ -37,7 +37,7 @@ func (e *evaluator) evalVariables() {
 			for _, b := range e.cfg.Variables {
 				names = append(names, b.Name)
 			}
-			e.diags = append(e.diags, &hcl.Diagnostic{
+			e.diag(&hcl.Diagnostic{
 				Severity: sev, Summary: "Unknown variable",
 				Detail: fmt.Sprintf("%s sets variable %q, which no config file declares.%s",
 					sourceName(s), s.Name, didYouMean(s.Name, names)),
@@ -50,14 +50,14 @@ func (e *evaluator) evalVariables() {
 		ty := types[b.Name]
 		if s, ok := set[b.Name]; ok {
 			v, diags := parseVarValue(s, ty)
-			e.diags = append(e.diags, diags...)
+			e.diag(diags...)
 			e.res.Vars[b.Name] = v
 			e.res.VarSources[b.Name] = s.Source
 			continue
 		}
 		def := b.Final("default")
 		if def == nil {
-			e.diags = append(e.diags, &hcl.Diagnostic{
+			e.diag(&hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "No value for variable",
 				Detail:  fmt.Sprintf("Variable %q has no default; set it with --var %s=VALUE or ASSEMBLE_VAR_%s.", b.Name, b.Name, b.Name),
 				Subject: b.DeclRange().Ptr(),
