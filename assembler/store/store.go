@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Store is a directory of entries, each a directory named by its key.
@@ -42,6 +44,12 @@ func (s *Store) Get(key string, build func(dir string) error) (string, error) {
 		os.RemoveAll(tmp)
 		return "", err
 	}
+	// Entries are reused by key for as long as they exist: one must be on
+	// disk before it appears, or a crash could leave one of empty files.
+	if err := syncFS(tmp); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
 	if err := os.Rename(tmp, dir); err != nil {
 		os.RemoveAll(tmp)
 		if _, serr := os.Stat(dir); serr == nil {
@@ -50,6 +58,20 @@ func (s *Store) Get(key string, build func(dir string) error) (string, error) {
 		return "", err
 	}
 	return dir, nil
+}
+
+// syncFS flushes the file system holding dir: one system call for all
+// the files a build wrote.
+func syncFS(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := unix.Syncfs(int(f.Fd())); err != nil {
+		return fmt.Errorf("syncing %s: %w", dir, err)
+	}
+	return nil
 }
 
 // Link makes dst a hard link to src, or a copy where a link cannot be
