@@ -48,6 +48,9 @@ type journal struct {
 	Keep      int             `json:"keep_revisions"`
 	// Built says the run built the revision; undoing the run removes it.
 	Built bool `json:"built,omitempty"`
+	// StagedRevision is where a built revision waits until the commit
+	// renames it into place.
+	StagedRevision string `json:"staged_revision,omitempty"`
 }
 
 // failpoint kills the process at a named point when ASSEMBLE_FAILPOINT
@@ -139,36 +142,31 @@ func (r *run) apply(ctx context.Context) (*Report, error) {
 	if err := tx.Prepare(); err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrBuild, err))
 	}
-	if err := tx.Sync(); err != nil {
-		return fail(fmt.Errorf("%w: %w", ErrBuild, err))
-	}
-	if exists(r.store.Dir) {
-		if err := txn.SyncFS(r.store.Dir); err != nil {
+	// What replaces existing files must be on disk before the first of
+	// them is renamed. A run that only adds (every first install) has
+	// nothing to keep, and the sync before the switch covers it.
+	if tx.Replaces() {
+		if err := tx.Sync(); err != nil {
 			return fail(fmt.Errorf("%w: %w", ErrBuild, err))
 		}
 	}
 	failpoint("before-commit")
-	if build {
-		if err := os.Rename(stage, revDir); err != nil {
-			return fail(fmt.Errorf("%w: %w", ErrBuild, err))
-		}
-		if err := fsutil.SyncDir(r.in.Code()); err != nil {
-			return fail(fmt.Errorf("%w: %w", ErrBuild, err))
-		}
-	}
 	st, err := r.newState(ctx)
 	if err != nil {
 		return fail(err)
 	}
 	st.KeepRevisions = r.keepRevisions()
 	next := r.in.StatePath() + ".next"
-	if err := writeSynced(next, st.Marshal()); err != nil {
+	if err := os.WriteFile(next, st.Marshal(), 0o644); err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrBuild, err))
 	}
 	j := &journal{
 		ID: id, Action: r.opts.command(), Revision: r.rev, Previous: cur,
 		Staging: filepath.Join(r.in.Staging(), id), Ops: tx.Ops(), Created: tx.Created(), Rmdirs: rmdirs,
 		NextState: next, Event: r.event(ctx, id, cur, rep), Keep: st.KeepRevisions, Built: build,
+	}
+	if build {
+		j.StagedRevision = stage
 	}
 	if r.action != "" {
 		j.Action, j.Event.Action = r.action, r.action
@@ -185,11 +183,25 @@ func (r *run) apply(ctx context.Context) (*Report, error) {
 
 // commit applies a journaled run: the staged files into place, the
 // switch of current, the activation, and the state.
+//
+// It is idempotent, so that a run that finds the journal of one cut short
+// after the switch can commit it again. Nothing before the switch needs to
+// be durable until then: undoing removes the revision and puts back the
+// files, from backups synced before they were replaced. One sync, of every
+// file system the run wrote to, then makes all of it durable before
+// current names the revision.
 func (r *run) commit(ctx context.Context, j *journal, tx *txn.Txn) error {
+	if j.StagedRevision != "" && exists(j.StagedRevision) {
+		if err := os.Rename(j.StagedRevision, r.in.Revision(j.Revision)); err != nil {
+			return r.undo(ctx, j, tx, fmt.Errorf("%w: %w", ErrBuild, err))
+		}
+	}
 	if err := tx.Apply(); err != nil {
 		return r.undo(ctx, j, tx, fmt.Errorf("%w: %w", ErrBuild, err))
 	}
-	if err := txn.SyncFS(r.in.Dir); err != nil {
+	// The staging directory is inside the instance, so this syncs the
+	// revision and the state to come as well.
+	if err := tx.Sync(); err != nil {
 		return r.undo(ctx, j, tx, fmt.Errorf("%w: %w", ErrBuild, err))
 	}
 	failpoint("before-switch")
@@ -222,9 +234,7 @@ func (r *run) undo(ctx context.Context, j *journal, tx *txn.Txn, cause error) er
 		return fmt.Errorf("%w; and restoring files failed: %v", cause, err)
 	}
 	os.Remove(r.in.Staging()) // when empty
-	if j.Built {
-		os.RemoveAll(r.in.Revision(j.Revision))
-	}
+	removeBuilt(r.in, j)
 	os.Remove(j.NextState)
 	os.Remove(r.in.JournalPath())
 	if j.Previous != "" {
@@ -274,21 +284,16 @@ func (r *run) keepRevisions() int {
 	return 5
 }
 
-// writeSynced writes a file and syncs it, for a rename to make visible.
-func writeSynced(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
+// removeBuilt removes the revision an undone run built, wherever the run
+// left it.
+func removeBuilt(in *instance.Instance, j *journal) {
+	if !j.Built {
+		return
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
+	if j.StagedRevision != "" {
+		os.RemoveAll(j.StagedRevision)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	os.RemoveAll(in.Revision(j.Revision))
 }
 
 func writeJournal(in *instance.Instance, j *journal) error {
@@ -322,9 +327,7 @@ func (r *run) recover(ctx context.Context) error {
 		if err := tx.Undo(); err != nil {
 			return err
 		}
-		if j.Built {
-			os.RemoveAll(r.in.Revision(j.Revision))
-		}
+		removeBuilt(r.in, &j)
 		os.Remove(j.NextState)
 		return os.Remove(r.in.JournalPath())
 	}

@@ -225,6 +225,7 @@ func (h *host) Run(ctx context.Context, argv []string, dir string, env map[strin
 // exec runs a program with its output in the run's log, and in the
 // error, shortened, when it fails.
 func (h *host) exec(ctx context.Context, argv []string, dir string, environ []string) error {
+	h.r.flushProgress() // what it is doing shows while it runs
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = environ

@@ -1,6 +1,7 @@
 package assembler
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -117,6 +118,7 @@ func Plan(ctx context.Context, opts *Options) (*Report, error) {
 		return nil, err
 	}
 	r := newRun(opts, in, st)
+	defer r.flushProgress()
 	if err := r.prepare(ctx); err != nil {
 		return nil, err
 	}
@@ -153,6 +155,7 @@ func withInstance(ctx context.Context, opts *Options, command string, f func(r *
 		return nil, err
 	}
 	r := newRun(opts, in, st)
+	defer r.flushProgress()
 	if err := r.recover(ctx); err != nil {
 		return nil, fmt.Errorf("finishing the run that was cut short: %w", err)
 	}
@@ -178,9 +181,11 @@ type run struct {
 	// missing maps each installed part that lost a path to the path.
 	missing map[string]string
 
-	progressMu sync.Mutex
-	logMu      sync.Mutex
-	log        *os.File
+	progressMu    sync.Mutex
+	progressBuf   bytes.Buffer
+	progressTimer *time.Timer
+	logMu         sync.Mutex
+	log           *os.File
 }
 
 // planned is a part in a run's plan.
@@ -205,13 +210,32 @@ func newRun(opts *Options, in *instance.Instance, st *instance.State) *run {
 	return &run{opts: opts, in: in, st: st, store: &store.Store{Dir: filepath.Join(in.Root, "store")}}
 }
 
+// progress reports a step. Lines are written at most a tenth of a second
+// late, in batches: a thousand quick parts cost a few writes, not a
+// thousand. flushProgress writes what waits.
 func (r *run) progress(format string, args ...any) {
 	if r.opts.Progress == nil {
 		return
 	}
 	r.progressMu.Lock()
 	defer r.progressMu.Unlock()
-	fmt.Fprintf(r.opts.Progress, format+"\n", args...)
+	fmt.Fprintf(&r.progressBuf, format+"\n", args...)
+	if r.progressTimer == nil {
+		r.progressTimer = time.AfterFunc(100*time.Millisecond, r.flushProgress)
+	}
+}
+
+func (r *run) flushProgress() {
+	r.progressMu.Lock()
+	defer r.progressMu.Unlock()
+	if r.progressTimer != nil {
+		r.progressTimer.Stop()
+		r.progressTimer = nil
+	}
+	if r.progressBuf.Len() > 0 {
+		_, _ = r.opts.Progress.Write(r.progressBuf.Bytes())
+		r.progressBuf.Reset()
+	}
 }
 
 // prepare settles where the config comes from (the command line and

@@ -50,7 +50,10 @@ type Txn struct {
 	created []string
 	dev     map[string]uint64
 	ready   map[string]bool // directories known to exist
-	umask   fs.FileMode
+	// made holds the directories this transaction created: nothing can
+	// have existed in them before, and they are on their parent's device.
+	made  map[string]bool
+	umask fs.FileMode
 }
 
 // New starts a transaction staging into dir, which it creates.
@@ -61,7 +64,7 @@ func New(dir string) (*Txn, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "old"), 0o755); err != nil {
 		return nil, err
 	}
-	return &Txn{dir: dir, dev: map[string]uint64{}, ready: map[string]bool{}, umask: umask()}, nil
+	return &Txn{dir: dir, dev: map[string]uint64{}, ready: map[string]bool{}, made: map[string]bool{}, umask: umask()}, nil
 }
 
 // umask reads the process's umask, which can only be read by setting it.
@@ -79,7 +82,7 @@ func (t *Txn) Created() []string { return t.created }
 
 // Resume rebuilds a transaction from a journal, to finish or undo it.
 func Resume(dir string, ops []*Op, created []string) *Txn {
-	return &Txn{dir: dir, ops: ops, created: created, dev: map[string]uint64{}, ready: map[string]bool{}, umask: umask()}
+	return &Txn{dir: dir, ops: ops, created: created, dev: map[string]uint64{}, ready: map[string]bool{}, made: map[string]bool{}, umask: umask()}
 }
 
 // stagePath returns where new content for target waits: in the staging
@@ -118,6 +121,10 @@ func (t *Txn) sameDevice(dir string) (bool, error) {
 		}
 		t.dev[t.dir] = d
 	}
+	// A directory this transaction made is on its parent's device.
+	for t.made[dir] {
+		dir = filepath.Dir(dir)
+	}
 	d, ok := t.dev[dir]
 	if !ok {
 		var err error
@@ -144,25 +151,41 @@ func (t *Txn) Mkdir(dir string, perm fs.FileMode) ([]string, error) {
 	if ready {
 		return nil, nil
 	}
-	var made []string
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Lstat(d); err == nil {
-			break
-		}
-		made = append(made, d)
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	if err := os.MkdirAll(dir, perm); err != nil {
+	made, err := mkdirs(dir, perm, nil)
+	if err != nil {
 		return nil, err
 	}
-	sort.Strings(made) // parents first
 	t.mu.Lock()
 	t.created = append(t.created, made...)
+	for _, d := range made {
+		t.made[d] = true
+	}
 	t.ready[dir] = true
 	t.mu.Unlock()
 	return made, nil
+}
+
+// mkdirs makes dir and its missing parents and appends those it made,
+// parents first, to made. It tries mkdir first, which in the common case
+// (the parent exists) is the only system call; of several goroutines
+// making the same directory, only the one that made it reports it.
+func mkdirs(dir string, perm fs.FileMode, made []string) ([]string, error) {
+	err := os.Mkdir(dir, perm)
+	switch {
+	case err == nil:
+		return append(made, dir), nil
+	case errors.Is(err, fs.ErrExist):
+		if fi, serr := os.Stat(dir); serr != nil || !fi.IsDir() {
+			return made, &fs.PathError{Op: "mkdir", Path: dir, Err: unix.ENOTDIR}
+		}
+		return made, nil
+	case errors.Is(err, fs.ErrNotExist) && filepath.Dir(dir) != dir:
+		if made, err = mkdirs(filepath.Dir(dir), perm, made); err != nil {
+			return made, err
+		}
+		return mkdirs(dir, perm, made)
+	}
+	return made, err
 }
 
 // PutFile stages a file holding data. It returns the content's hash.
@@ -282,6 +305,11 @@ func (t *Txn) KeepAside(target string) string {
 // It changes nothing the instance shows.
 func (t *Txn) Prepare() error {
 	for i, op := range t.ops {
+		if t.made[filepath.Dir(op.Target)] {
+			// In a directory this transaction made: new.
+			op.Backup, op.Keep = "", false
+			continue
+		}
 		fi, err := os.Lstat(op.Target)
 		if os.IsNotExist(err) {
 			op.Backup, op.Keep = "", false
@@ -308,6 +336,20 @@ func (t *Txn) Prepare() error {
 		}
 	}
 	return nil
+}
+
+// Replaces reports whether, once prepared, the transaction replaces or
+// removes anything that exists. Until such a change is applied, its
+// backup and new content must be on disk, so that a crash can be undone
+// or finished from them; a transaction that only adds paths needs no sync
+// before it applies, since undoing it removes what it added.
+func (t *Txn) Replaces() bool {
+	for _, op := range t.ops {
+		if op.Backup != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Sync makes everything staged durable: one syncfs of the file system

@@ -3,6 +3,7 @@ package txn
 import (
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -175,5 +176,116 @@ func TestReplaceDirectoryWithFile(t *testing.T) {
 	tx.PutFile(filepath.Join(dir, "etc", "x"), []byte("x"), 0o644)
 	if err := tx.Prepare(); err == nil || !strings.Contains(err.Error(), "is a directory") {
 		t.Errorf("Prepare = %v", err)
+	}
+}
+
+// TestMkdir checks which directories Mkdir reports as made (they are
+// removed again on undo), including when several goroutines make
+// directories under one new parent at once: each is reported exactly once.
+func TestMkdir(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "file"), "x")
+	tests := []struct {
+		name    string
+		mkdir   []string
+		made    []string
+		wantErr string
+	}{
+		{"exists", []string{"."}, nil, ""},
+		{"one", []string{"a"}, []string{"a"}, ""},
+		{"parents", []string{"b/c/d"}, []string{"b", "b/c", "b/c/d"}, ""},
+		{"siblings", []string{"e/1", "e/2", "e/3", "e/4", "e/5", "e/6", "e/7", "e/8"},
+			[]string{"e", "e/1", "e/2", "e/3", "e/4", "e/5", "e/6", "e/7", "e/8"}, ""},
+		{"through a file", []string{"file/x"}, nil, "not a directory"},
+		{"is a file", []string{"file"}, nil, "not a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tx, err := New(filepath.Join(dir, ".st-"+strings.ReplaceAll(tt.name, " ", "-")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs := make(chan error, len(tt.mkdir))
+			for _, d := range tt.mkdir {
+				go func() {
+					_, err := tx.Mkdir(filepath.Join(dir, d), 0o755)
+					errs <- err
+				}()
+			}
+			for range tt.mkdir {
+				if err := <-errs; err != nil && (tt.wantErr == "" || !strings.Contains(err.Error(), tt.wantErr)) {
+					t.Errorf("Mkdir: %v, want %q", err, tt.wantErr)
+				} else if err == nil && tt.wantErr != "" {
+					t.Errorf("Mkdir succeeded, want %q", tt.wantErr)
+				}
+			}
+			var made []string
+			for _, d := range tx.Created() {
+				rel, _ := filepath.Rel(dir, d)
+				made = append(made, rel)
+			}
+			sort.Strings(made)
+			if strings.Join(made, " ") != strings.Join(tt.made, " ") {
+				t.Errorf("made %q, want %q", made, tt.made)
+			}
+			for _, d := range tt.made {
+				if fi, err := os.Stat(filepath.Join(dir, d)); err != nil || !fi.IsDir() {
+					t.Errorf("%s not made", d)
+				}
+			}
+		})
+	}
+}
+
+// TestReplaces: a transaction that only adds needs no sync before it
+// applies; one that replaces or removes an existing path does.
+func TestReplaces(t *testing.T) {
+	tests := []struct {
+		name  string
+		stage func(dir string, tx *Txn)
+		want  bool
+	}{
+		{"new files in new directories", func(dir string, tx *Txn) {
+			tx.PutFile(filepath.Join(dir, "new", "a"), []byte("a"), 0o644)
+			tx.PutSymlink("a", filepath.Join(dir, "new", "b", "link"))
+		}, false},
+		{"a new file beside an old one", func(dir string, tx *Txn) {
+			tx.PutFile(filepath.Join(dir, "etc", "new.conf"), []byte("a"), 0o644)
+		}, false},
+		{"a replaced file", func(dir string, tx *Txn) {
+			tx.PutFile(filepath.Join(dir, "etc", "old.conf"), []byte("a"), 0o644)
+		}, true},
+		{"a removed file", func(dir string, tx *Txn) {
+			tx.Remove(filepath.Join(dir, "etc", "old.conf"), false)
+		}, true},
+		{"removing what is not there", func(dir string, tx *Txn) {
+			tx.Remove(filepath.Join(dir, "etc", "never.conf"), false)
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, filepath.Join(dir, "etc", "old.conf"), "old")
+			tx, err := New(filepath.Join(dir, ".st"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.stage(dir, tx)
+			if err := tx.Prepare(); err != nil {
+				t.Fatal(err)
+			}
+			if got := tx.Replaces(); got != tt.want {
+				t.Errorf("Replaces() = %v, want %v", got, tt.want)
+			}
+			// Whatever it needed, undoing after applying leaves the
+			// old file as it was and nothing new.
+			if err := tx.Apply(); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Undo(); err != nil {
+				t.Fatal(err)
+			}
+			check(t, dir, map[string]string{"etc/old.conf": "old", "etc/new.conf": "<missing>", "new": "<missing>"})
+		})
 	}
 }
