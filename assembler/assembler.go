@@ -29,7 +29,11 @@ var (
 
 // UsageError is a mistake in how the command was called, such as a
 // malformed --var.
-type UsageError struct{ Err error }
+type UsageError struct {
+	Err error
+	// Hint, when set, says what to do instead of pointing at --help.
+	Hint string
+}
 
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
@@ -106,7 +110,7 @@ func (s *Source) VarSettings() ([]config.VarSetting, error) {
 	for _, kv := range s.Vars {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
-			return nil, &UsageError{fmt.Errorf("--var %s: want NAME=VALUE", kv)}
+			return nil, &UsageError{Err: fmt.Errorf("--var %s: want NAME=VALUE", kv)}
 		}
 		out = append(out, config.VarSetting{Name: k, Value: v, Source: "--var"})
 	}

@@ -135,12 +135,16 @@ func (o *Options) command() string {
 	return "install"
 }
 
-// withInstance runs f with the instance locked, created and recovered
-// from any run that was cut short.
+// withInstance runs f with the instance locked and recovered from any run
+// that was cut short. Only install and upgrade create an instance; the
+// other commands refuse one that does not exist, and make nothing.
 func withInstance(ctx context.Context, opts *Options, command string, f func(r *run) (*Report, error)) (*Report, error) {
 	in, err := instance.Open(opts.Root, opts.Name)
 	if err != nil {
-		return nil, &UsageError{err}
+		return nil, &UsageError{Err: err}
+	}
+	if command != "install" && command != "upgrade" && !in.Exists() {
+		return nil, noInstance(in)
 	}
 	lk, err := in.Lock(command)
 	if err != nil {

@@ -91,9 +91,9 @@ func (r *run) rollbackTarget(rev string) (string, error) {
 		case len(found) == 1:
 			return found[0], nil
 		case len(found) > 1:
-			return "", &UsageError{fmt.Errorf("revision %s is ambiguous: %s", rev, strings.Join(found, ", "))}
+			return "", &UsageError{Err: fmt.Errorf("revision %s is ambiguous: %s", rev, strings.Join(found, ", "))}
 		}
-		return "", &UsageError{fmt.Errorf("instance %s has no revision %s; it has %s", r.in.Name, rev, strings.Join(revs, ", "))}
+		return "", &UsageError{Err: fmt.Errorf("instance %s has no revision %s; it has %s", r.in.Name, rev, strings.Join(revs, ", "))}
 	}
 	events, err := r.in.History()
 	if err != nil {

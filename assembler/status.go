@@ -52,10 +52,10 @@ type OverlayStatus struct {
 func GetStatus(ctx context.Context, root, name string) (*Status, error) {
 	in, err := instance.Open(root, name)
 	if err != nil {
-		return nil, &UsageError{err}
+		return nil, &UsageError{Err: err}
 	}
 	if !in.Exists() {
-		return nil, fmt.Errorf("no instance %s under %s", name, in.Root)
+		return nil, noInstance(in)
 	}
 	st, err := in.LoadState()
 	if err != nil {
@@ -129,10 +129,10 @@ func List(root string) ([]Summary, error) {
 func History(root, name string) ([]*instance.Event, error) {
 	in, err := instance.Open(root, name)
 	if err != nil {
-		return nil, &UsageError{err}
+		return nil, &UsageError{Err: err}
 	}
 	if !in.Exists() {
-		return nil, fmt.Errorf("no instance %s under %s", name, in.Root)
+		return nil, noInstance(in)
 	}
 	return in.History()
 }
@@ -148,7 +148,7 @@ type GCReport struct {
 // of the root uses and that have not been used for a day.
 func GC(ctx context.Context, opts *Options, keep int) (*GCReport, error) {
 	if keep < 1 {
-		return nil, &UsageError{fmt.Errorf("--keep must be 1 or more")}
+		return nil, &UsageError{Err: fmt.Errorf("--keep must be 1 or more")}
 	}
 	rep := &GCReport{}
 	_, err := withInstance(ctx, opts, "gc", func(r *run) (*Report, error) {
@@ -209,7 +209,7 @@ func Remove(ctx context.Context, opts *Options, deleteCheckouts bool) ([]string,
 			}
 		}
 		if len(real) > 0 && !deleteCheckouts {
-			return nil, &UsageError{fmt.Errorf("instance %s has developer checkouts: %s; move them out, or pass --delete-checkouts", r.in.Name, strings.Join(real, ", "))}
+			return nil, &UsageError{Err: fmt.Errorf("instance %s has developer checkouts: %s; move them out, or pass --delete-checkouts", r.in.Name, strings.Join(real, ", "))}
 		}
 		// Parts may have written outside the instance; take those back.
 		for i := len(r.st.Parts) - 1; i >= 0; i-- {
@@ -248,4 +248,9 @@ func makeWritable(dir string) {
 		}
 		return nil
 	})
+}
+
+func noInstance(in *instance.Instance) error {
+	return &UsageError{Err: fmt.Errorf("no instance %s under %s", in.Name, in.Root),
+		Hint: "'assemble list' shows the instances there; --root or ASSEMBLE_ROOT chooses another root."}
 }

@@ -80,7 +80,8 @@ func newRoot(g *globals, stdin io.Reader) *cobra.Command {
 of the Go modules the parts name, overlays developer checkouts, and installs
 each instance as a new revision that it switches to atomically.
 
-Instances live under --root, else $ASSEMBLE_ROOT, else ~/.local/share/assemble.
+Instances live under --root, else $ASSEMBLE_ROOT, else $XDG_DATA_HOME/assemble,
+else ~/.local/share/assemble.
 The top config file is --config, else $ASSEMBLE_CONFIG, else what the instance
 remembers, else buildout.hcl; it is read from the manifest --manifest (a
 directory, or a git URL#ref), else $ASSEMBLE_MANIFEST, else what the instance
@@ -96,7 +97,7 @@ Exit status: 0 success, 1 other errors, 2 usage, 3 configuration,
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.config, "config", "c", "", "top config `file` (default $ASSEMBLE_CONFIG, else buildout.hcl)")
 	pf.StringVar(&g.manifest, "manifest", "", "manifest the config is in: a directory, or a git `URL#ref` (default $ASSEMBLE_MANIFEST)")
-	pf.StringVar(&g.root, "root", "", "`directory` instances live under (default $ASSEMBLE_ROOT, else ~/.local/share/assemble)")
+	pf.StringVar(&g.root, "root", "", "`directory` instances live under (default $ASSEMBLE_ROOT, else $XDG_DATA_HOME/assemble or ~/.local/share/assemble)")
 	pf.StringArrayVar(&g.vars, "var", nil, "set a variable, `NAME=VALUE` (repeatable; also ASSEMBLE_VAR_NAME)")
 	root.AddCommand(
 		newInstall(g, false),
@@ -141,7 +142,11 @@ func report(g *globals, cmd *cobra.Command, err error) int {
 	var ue usageError
 	var aue *assembler.UsageError
 	if errors.As(err, &ue) || errors.As(err, &aue) || isCobraUsage(err) {
-		fmt.Fprintf(g.stderr, "assemble: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
+		hint := fmt.Sprintf("Run '%s --help' for usage.", cmd.CommandPath())
+		if aue != nil && aue.Hint != "" {
+			hint = aue.Hint
+		}
+		fmt.Fprintf(g.stderr, "assemble: %v\n%s\n", err, hint)
 		return exitUsage
 	}
 	var de *assembler.DiagError
