@@ -276,6 +276,9 @@ func newList(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the instances under the root",
+		Long: `list shows every instance under the root (--root, else ASSEMBLE_ROOT):
+its current revision, when that was installed, how many parts it has and
+the config it was installed from.`,
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			list, err := assembler.List(g.rootDir())
@@ -310,6 +313,10 @@ func newHistory(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "history NAME",
 		Short: "Show who installed what, when, from which manifest and overlays",
+		Long: `history lists every run that changed the instance NAME, oldest first:
+when, by whom, the action (install, upgrade, rollback), the revision it went
+to and from, the manifest and its commit, the developer overlays it built
+with, and how many parts it installed, reinstalled, removed and kept.`,
 		Args:  exactArgs(1, "one instance name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			events, err := assembler.History(g.rootDir(), args[0])

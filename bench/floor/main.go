@@ -1,0 +1,72 @@
+// Command floor does only what any tool must do to install the peer
+// harness's N trivial parts: make each part's directory and write its
+// file, four at a time as assemble does, then one syncfs so that they are
+// on disk. bench/floor.sh times it beside assemble's first install, to
+// show how much of that install is the file system's own work.
+//
+// Usage: floor N ROOT
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+func main() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: floor N ROOT")
+		os.Exit(2)
+	}
+	n, err := strconv.Atoi(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "floor:", err)
+		os.Exit(2)
+	}
+	dir := filepath.Join(os.Args[2], "instances", "bench")
+	if err := os.MkdirAll(filepath.Join(dir, "parts"), 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "floor:", err)
+		os.Exit(1)
+	}
+	content := []byte("hello " + dir + "\n")
+	var (
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, 4)
+		once sync.Once
+		fail error
+	)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			pd := filepath.Join(dir, "parts", fmt.Sprintf("p%04d", i))
+			err := os.Mkdir(pd, 0o755)
+			if err == nil {
+				err = os.WriteFile(filepath.Join(pd, "file.txt"), content, 0o644)
+			}
+			if err != nil {
+				once.Do(func() { fail = err })
+			}
+		}()
+	}
+	wg.Wait()
+	if fail != nil {
+		fmt.Fprintln(os.Stderr, "floor:", fail)
+		os.Exit(1)
+	}
+	f, err := os.Open(dir)
+	if err == nil {
+		err = unix.Syncfs(int(f.Fd()))
+		f.Close()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "floor:", err)
+		os.Exit(1)
+	}
+}
