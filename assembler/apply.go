@@ -348,7 +348,8 @@ func (r *run) recover(ctx context.Context) error {
 }
 
 // cleanLeftovers removes what runs killed before their journal left: a
-// staged revision, staged files.
+// staged revision, and the files staged beside their targets and the
+// directories made for them, which each run's intent log names.
 func (r *run) cleanLeftovers() {
 	if exists(r.in.JournalPath()) {
 		return
@@ -358,6 +359,11 @@ func (r *run) cleanLeftovers() {
 			if strings.HasPrefix(e.Name(), ".staging-") {
 				os.RemoveAll(filepath.Join(r.in.Code(), e.Name()))
 			}
+		}
+	}
+	if entries, err := os.ReadDir(r.in.Staging()); err == nil {
+		for _, e := range entries {
+			txn.Clean(filepath.Join(r.in.Staging(), e.Name()))
 		}
 	}
 	os.RemoveAll(r.in.Staging())

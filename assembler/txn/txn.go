@@ -2,12 +2,17 @@
 // together, so that an install that fails, or is killed, leaves the
 // instance's files as they were, and one that succeeds changes them all.
 //
-// New content is written into a staging directory inside the instance
-// (on the same file system, so that a rename moves it into place), while
-// the files it will replace stay untouched. Commit syncs the staged data
-// to disk, then renames each staged file over its target, after keeping
-// the old file as a hard link so that Undo can put it back. The list of
-// operations is the journal a crashed run is finished or undone from.
+// New content is written beside its target, as a hidden file named after
+// it (.NAME.assemble-ID.N), so that a rename in the same directory moves
+// it into place, while the file it will replace stays untouched. (A
+// single staging directory would be simpler, but a thousand new files in
+// one directory cost several times what they cost spread over their own.)
+// Apply renames each staged file over its target, after keeping the old
+// file as a hard link in the transaction's directory so that Undo can put
+// it back. The list of operations is the journal a crashed run is
+// finished or undone from; a run killed before it had a journal is
+// cleaned up from the intent log the transaction keeps in its directory,
+// which names every staged file and made directory before it exists.
 package txn
 
 import (
@@ -20,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -43,7 +49,9 @@ type Op struct {
 
 // Txn is a set of staged changes.
 type Txn struct {
-	dir     string // the staging directory
+	dir     string // the transaction's own directory: intent log, backups
+	id      string
+	intent  *os.File
 	mu      sync.Mutex
 	n       int
 	ops     []*Op
@@ -56,15 +64,64 @@ type Txn struct {
 	umask fs.FileMode
 }
 
-// New starts a transaction staging into dir, which it creates.
+// New starts a transaction whose own files go in dir, which it creates;
+// dir's name should be unique, as it names the staged files.
 func New(dir string) (*Txn, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "new"), 0o755); err != nil {
-		return nil, err
-	}
 	if err := os.MkdirAll(filepath.Join(dir, "old"), 0o755); err != nil {
 		return nil, err
 	}
-	return &Txn{dir: dir, dev: map[string]uint64{}, ready: map[string]bool{}, made: map[string]bool{}, umask: umask()}, nil
+	f, err := os.OpenFile(filepath.Join(dir, intentLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return &Txn{dir: dir, id: filepath.Base(dir), intent: f, dev: map[string]uint64{}, ready: map[string]bool{}, made: map[string]bool{}, umask: umask()}, nil
+}
+
+const intentLog = "intent"
+
+// note appends to the intent log what is about to be made, before it is.
+// A write reaches the kernel at once, so that it survives the process
+// being killed; the files it names would not survive a power cut without
+// a sync either.
+func (t *Txn) note(kind byte, paths ...string) error {
+	if t.intent == nil {
+		return nil
+	}
+	var b []byte
+	for _, p := range paths {
+		b = append(append(append(b, kind, ' '), p...), '\n')
+	}
+	_, err := t.intent.Write(b)
+	return err
+}
+
+// Clean removes what a transaction killed before it had a journal left
+// in the instance: the staged files and, where empty, the directories its
+// intent log names, then the transaction's directory.
+func Clean(dir string) {
+	data, _ := os.ReadFile(filepath.Join(dir, intentLog))
+	var dirs []string
+	for _, line := range strings.Split(string(data), "\n") {
+		kind, path, ok := strings.Cut(line, " ")
+		switch {
+		case !ok:
+		case kind == "S" && strings.HasPrefix(filepath.Base(path), "."):
+			os.RemoveAll(path)
+		case kind == "D":
+			dirs = append(dirs, path)
+		}
+	}
+	removeEmpty(dirs)
+	os.RemoveAll(dir)
+}
+
+// removeEmpty removes the directories that are empty, deepest first.
+func removeEmpty(dirs []string) {
+	dirs = append([]string(nil), dirs...)
+	sort.Sort(sort.Reverse(sort.StringSlice(dirs)))
+	for _, d := range dirs {
+		os.Remove(d) // fails, and keeps it, unless empty
+	}
 }
 
 // umask reads the process's umask, which can only be read by setting it.
@@ -85,23 +142,22 @@ func Resume(dir string, ops []*Op, created []string) *Txn {
 	return &Txn{dir: dir, ops: ops, created: created, dev: map[string]uint64{}, ready: map[string]bool{}, made: map[string]bool{}, umask: umask()}
 }
 
-// stagePath returns where new content for target waits: in the staging
-// directory when target's directory is on the same file system, else
-// beside target, so that the rename at commit stays within one file
-// system either way.
+// stagePath returns where new content for target waits, beside it, and
+// notes it in the intent log. It also learns target's file system, for
+// Sync.
 func (t *Txn) stagePath(target string) (string, error) {
 	t.mu.Lock()
 	t.n++
 	n := t.n
 	t.mu.Unlock()
-	same, err := t.sameDevice(filepath.Dir(target))
-	if err != nil {
+	if _, err := t.sameDevice(filepath.Dir(target)); err != nil {
 		return "", err
 	}
-	if same {
-		return filepath.Join(t.dir, "new", fmt.Sprint(n)), nil
+	staged := filepath.Join(filepath.Dir(target), fmt.Sprintf(".%s.assemble-%s.%d", filepath.Base(target), t.id, n))
+	if err := t.note('S', staged); err != nil {
+		return "", err
 	}
-	return filepath.Join(filepath.Dir(target), fmt.Sprintf(".%s.assemble-new-%d", filepath.Base(target), n)), nil
+	return staged, nil
 }
 
 func (t *Txn) sameDevice(dir string) (bool, error) {
@@ -152,7 +208,13 @@ func (t *Txn) Mkdir(dir string, perm fs.FileMode) ([]string, error) {
 		return nil, nil
 	}
 	made, err := mkdirs(dir, perm, nil)
+	if err == nil {
+		err = t.note('D', made...)
+	}
 	if err != nil {
+		t.mu.Lock()
+		t.created = append(t.created, made...) // for Abort to remove
+		t.mu.Unlock()
 		return nil, err
 	}
 	t.mu.Lock()
@@ -478,7 +540,7 @@ func (t *Txn) Undo() error {
 		}
 	}
 	t.removeCreated()
-	os.RemoveAll(t.dir)
+	t.removeDir()
 	return errors.Join(errs...)
 }
 
@@ -493,7 +555,7 @@ func (t *Txn) Abort() {
 		}
 	}
 	t.removeCreated()
-	os.RemoveAll(t.dir)
+	t.removeDir()
 }
 
 // Finish removes the backups of a transaction that succeeded, all but
@@ -504,15 +566,18 @@ func (t *Txn) Finish() {
 			os.RemoveAll(op.Backup)
 		}
 	}
-	os.RemoveAll(t.dir)
+	t.removeDir()
 }
 
 // removeCreated removes the directories staging made, deepest first,
 // where they are empty.
-func (t *Txn) removeCreated() {
-	dirs := append([]string(nil), t.created...)
-	sort.Sort(sort.Reverse(sort.StringSlice(dirs)))
-	for _, d := range dirs {
-		os.Remove(d) // fails, and keeps it, unless empty
+func (t *Txn) removeCreated() { removeEmpty(t.created) }
+
+// removeDir closes the intent log and removes the transaction's directory.
+func (t *Txn) removeDir() {
+	if t.intent != nil {
+		t.intent.Close()
+		t.intent = nil
 	}
+	os.RemoveAll(t.dir)
 }

@@ -289,3 +289,29 @@ func TestReplaces(t *testing.T) {
 		})
 	}
 }
+
+// TestClean cleans up after a transaction killed before it had a journal,
+// from its intent log alone: staged files go, directories it made go, and
+// what was there before stays.
+func TestClean(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "etc", "old.conf"), "old")
+	tx, err := New(filepath.Join(dir, ".st", "0123abcd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"etc/old.conf", "etc/new.conf", "parts/p1/file.txt", "parts/p2/deep/file.txt"} {
+		if _, err := tx.PutFile(filepath.Join(dir, target), []byte("new"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.PutSymlink("x", filepath.Join(dir, "etc", "link")); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, filepath.Join(dir, "parts", "p1")); !strings.HasPrefix(got, "dir .file.txt.assemble-0123abcd.") {
+		t.Fatalf("staged beside the target: parts/p1 = %q", got)
+	}
+	// Killed here: no Abort, no journal.
+	Clean(filepath.Join(dir, ".st", "0123abcd"))
+	check(t, dir, map[string]string{"etc": "dir old.conf", "etc/old.conf": "old", "parts": "<missing>", ".st": "dir "})
+}

@@ -279,7 +279,7 @@ func newList(g *globals) *cobra.Command {
 		Long: `list shows every instance under the root (--root, else ASSEMBLE_ROOT):
 its current revision, when that was installed, how many parts it has and
 the config it was installed from.`,
-		Args:  noArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			list, err := assembler.List(g.rootDir())
 			if err != nil {
@@ -317,7 +317,7 @@ func newHistory(g *globals) *cobra.Command {
 when, by whom, the action (install, upgrade, rollback), the revision it went
 to and from, the manifest and its commit, the developer overlays it built
 with, and how many parts it installed, reinstalled, removed and kept.`,
-		Args:  exactArgs(1, "one instance name"),
+		Args: exactArgs(1, "one instance name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			events, err := assembler.History(g.rootDir(), args[0])
 			if err != nil {
