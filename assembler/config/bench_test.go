@@ -33,7 +33,7 @@ func genConfig(n int) map[string][]byte {
 // BenchmarkLoadEvaluate loads, merges and evaluates generated configs.
 // Loading must grow linearly with the number of parts.
 func BenchmarkLoadEvaluate(b *testing.B) {
-	for _, n := range []int{1000, 10000} {
+	for _, n := range []int{100, 1000, 10000} {
 		files := genConfig(n)
 		b.Run(fmt.Sprintf("parts=%d", n), func(b *testing.B) {
 			l := &Loader{ReadFile: func(name string) ([]byte, error) {

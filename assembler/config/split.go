@@ -12,7 +12,7 @@ import (
 
 // parallelMin is the size from which a file is parsed in pieces. Tests
 // lower it, to cut small files.
-var parallelMin = 32 << 10
+var parallelMin = 4 << 10
 
 // parseHCL parses a config file. A large file is cut between top-level
 // items into as many pieces as there are processors, and the pieces are
