@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"runtime"
+	"sort"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
@@ -14,20 +15,25 @@ import (
 // lower it, to cut small files.
 var parallelMin = 4 << 10
 
+// pieceSize is about the most a piece of a large file holds: HCL keeps
+// every token of what it parses in one growing slice, and parses pieces
+// of this size at a steady rate however large the file.
+const pieceSize = 16 << 10
+
 // parseHCL parses a config file. A large file is cut between top-level
-// items into as many pieces as there are processors, and the pieces are
-// parsed at once: HCL parses at a few megabytes a second, and a config of
-// a thousand parts is most of the time a no-change install takes. The
-// pieces are parsed at their own offsets, so positions are those of the
-// whole file. Should any piece not parse cleanly, or the pieces not fit
-// together, the whole file is parsed again as one, so that what is
-// reported is exactly what HCL says of it.
+// items into pieces, as many as there are processors and at most about
+// pieceSize each, and the pieces are parsed at once: HCL parses at a few
+// megabytes a second, and a config of a thousand parts is most of the
+// time a one-change install takes. The pieces are parsed at their own
+// offsets, so positions are those of the whole file. Should any piece not
+// parse cleanly, or the pieces not fit together, the whole file is parsed
+// again as one, so that what is reported is exactly what HCL says of it.
 func parseHCL(p *hclparse.Parser, src []byte, name string) (*hcl.File, hcl.Diagnostics) {
-	n := runtime.GOMAXPROCS(0)
-	if len(src) < parallelMin || n < 2 {
+	procs := runtime.GOMAXPROCS(0)
+	if len(src) < parallelMin || procs < 2 {
 		return p.ParseHCL(src, name)
 	}
-	cuts := cutPoints(src, n)
+	cuts := cutPoints(src, max(procs, len(src)/pieceSize))
 	if cuts == nil {
 		return p.ParseHCL(src, name)
 	}
@@ -36,15 +42,22 @@ func parseHCL(p *hclparse.Parser, src []byte, name string) (*hcl.File, hcl.Diagn
 		diags hcl.Diagnostics
 	}
 	pieces := make([]piece, len(cuts)-1)
-	var wg sync.WaitGroup
+	next := make(chan int, len(pieces))
 	for i := range pieces {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(procs, len(pieces)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			start := cuts[i]
-			pos := hcl.Pos{Line: 1 + bytes.Count(src[:start], []byte("\n")), Column: 1, Byte: start}
-			f, diags := hclsyntax.ParseConfig(src[start:cuts[i+1]], name, pos)
-			pieces[i] = piece{f, diags}
+			for i := range next {
+				start := cuts[i]
+				pos := hcl.Pos{Line: 1 + bytes.Count(src[:start], []byte("\n")), Column: 1, Byte: start}
+				f, diags := hclsyntax.ParseConfig(src[start:cuts[i+1]], name, pos)
+				pieces[i] = piece{f, diags}
+			}
 		}()
 	}
 	wg.Wait()
@@ -82,16 +95,18 @@ func cutPoints(src []byte, n int) []int {
 	cuts := []int{0}
 	for k := 1; k < n; k++ {
 		want := len(src) * k / n
-		best := -1
-		for _, l := range lines {
-			if l > cuts[len(cuts)-1] && (best < 0 || abs(l-want) < abs(best-want)) {
-				best = l
-			}
+		// The line nearest want, after the last cut; lines are sorted.
+		i := sort.SearchInts(lines, want)
+		if i > 0 && (i == len(lines) || want-lines[i-1] < lines[i]-want) {
+			i--
 		}
-		if best <= cuts[len(cuts)-1] {
+		for i < len(lines) && lines[i] <= cuts[len(cuts)-1] {
+			i++
+		}
+		if i == len(lines) {
 			return nil
 		}
-		cuts = append(cuts, best)
+		cuts = append(cuts, lines[i])
 	}
 	return append(cuts, len(src))
 }
