@@ -84,6 +84,17 @@ func TestParseInPieces(t *testing.T) {
 			checkSplit(t, src)
 		})
 	}
+	t.Run("many pieces", func(t *testing.T) {
+		var b strings.Builder
+		for i := 0; b.Len() < 6*pieceSize; i++ {
+			fmt.Fprintf(&b, "part \"p%d\" {\n  recipe  = \"file\"\n  target  = \"x%d\"\n  content = <<EOT\n}\nEOT\n}\n\n", i, i)
+		}
+		src := []byte(b.String())
+		if n := len(cutPoints(src, len(src)/pieceSize)) - 1; n < 6 {
+			t.Fatalf("cut into %d pieces, want 6 or more", n)
+		}
+		checkSplit(t, src)
+	})
 	for _, f := range []string{"../../configs/buildout.hcl", "../../configs/buildout-production.hcl"} {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -124,4 +135,27 @@ func FuzzParseInPieces(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkSplit(t, append([]byte("pad = 1\n"), data...))
 	})
+}
+
+func TestCutPoints(t *testing.T) {
+	src := []byte("a = 1\nb = [\n  1,\n]\nc = 3\nd = 4\n")
+	// Top-level lines start at 0, 6, 19 and 25.
+	tests := []struct {
+		n    int
+		want []int
+	}{
+		{1, []int{0, len(src)}},
+		{2, []int{0, 19, len(src)}},
+		{3, []int{0, 6, 19, len(src)}},
+		{4, []int{0, 6, 19, 25, len(src)}},
+		{5, nil}, // more pieces than lines
+	}
+	for _, tt := range tests {
+		if got := cutPoints(src, tt.n); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("cutPoints(%d) = %v, want %v", tt.n, got, tt.want)
+		}
+	}
+	if got := cutPoints([]byte("a = [\n1\n"), 2); got != nil {
+		t.Errorf("unclosed bracket: cutPoints = %v, want nil", got)
+	}
 }
