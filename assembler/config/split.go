@@ -111,13 +111,6 @@ func cutPoints(src []byte, n int) []int {
 	return append(cuts, len(src))
 }
 
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
 // topLevelLines returns the offsets of the lines of src that start at
 // top level: outside any bracket, string, heredoc or comment. It returns
 // nil if src does not end at top level.
