@@ -130,15 +130,24 @@ func (r *run) apply(ctx context.Context) (*Report, error) {
 		}
 	}
 	rep = r.report()
-	if err := r.installParts(ctx, work, stage, tx); err != nil {
+	// What the revision records comes from the plan alone, so it is
+	// written while the parts install.
+	revErr := make(chan error, 1)
+	go func() {
+		if !build {
+			revErr <- nil
+			return
+		}
+		revErr <- r.writeRevision(ctx, stage)
+	}()
+	err = r.installParts(ctx, work, stage, tx)
+	if rerr := <-revErr; err == nil && rerr != nil {
+		return fail(fmt.Errorf("%w: writing revision %s: %w", ErrBuild, r.rev, rerr))
+	}
+	if err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrBuild, err))
 	}
 	rmdirs := r.uninstall(tx)
-	if build {
-		if err := r.writeRevision(ctx, stage); err != nil {
-			return fail(fmt.Errorf("%w: writing revision %s: %w", ErrBuild, r.rev, err))
-		}
-	}
 	if err := tx.Prepare(); err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrBuild, err))
 	}
