@@ -28,6 +28,7 @@ lint:
 PEER := ../shared/bench/buildout-peer/run.sh
 bench: build
 	$(GO) build -o bin/floor ./bench/floor
+	sync # what the builds wrote would otherwise be flushed during the first timings
 	@if [ -x $(PEER) ]; then ASSEMBLE=$(BIN) $(PEER) 100 1000 && \
 	ASSEMBLE=$(BIN) FLOOR=bin/floor bench/floor.sh 100 1000; \
 	else echo "$(PEER) not found: skipping the side-by-side with zc.buildout"; fi
