@@ -269,6 +269,7 @@ func (r *run) finish(j *journal, tx *txn.Txn) error {
 		return err
 	}
 	tx.Finish()
+	failpoint("finishing")
 	os.Remove(r.in.Staging()) // when empty
 	sort.Sort(sort.Reverse(sort.StringSlice(j.Rmdirs)))
 	for _, d := range j.Rmdirs {

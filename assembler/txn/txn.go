@@ -435,23 +435,46 @@ func (t *Txn) Replaces() bool {
 	return false
 }
 
-// Sync makes everything staged durable: one syncfs of the file system
-// the staging directory is on (and of any other holding staged files),
-// which costs far less than syncing a thousand files one by one.
+// Sync makes everything staged durable: one syncfs of each file system
+// the transaction wrote to, its own directory's and its targets', which
+// costs far less than syncing a thousand files one by one. A transaction
+// resumed from its journal learns its targets' file systems here, and its
+// directory may be gone (a run cut short after Finish): the nearest
+// directory above it that exists stands for it.
 func (t *Txn) Sync() error {
-	dirs := map[uint64]string{}
+	devs := map[uint64]string{}
+	add := func(dir string) {
+		var st unix.Stat_t
+		if unix.Stat(dir, &st) == nil {
+			devs[uint64(st.Dev)] = dir
+		}
+	}
+	t.mu.Lock()
 	for d, dev := range t.dev {
-		dirs[dev] = d
+		devs[dev] = d
 	}
-	if len(dirs) == 0 {
-		dirs[0] = t.dir
+	t.mu.Unlock()
+	if len(devs) == 0 {
+		for _, op := range t.ops {
+			add(filepath.Dir(op.Target))
+		}
 	}
-	for _, d := range dirs {
+	own := t.dir
+	for !exists(own) && filepath.Dir(own) != own {
+		own = filepath.Dir(own)
+	}
+	add(own)
+	for _, d := range devs {
 		if err := SyncFS(d); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
 }
 
 // SyncFS flushes the file system holding path to disk.
