@@ -12,7 +12,7 @@ import (
 	"regexp"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/assemble-build/assemble/assembler/fsutil"
 )
 
 // Store is a directory of entries, each a directory named by its key.
@@ -46,7 +46,7 @@ func (s *Store) Get(key string, build func(dir string) error) (string, error) {
 	}
 	// Entries are reused by key for as long as they exist: one must be on
 	// disk before it appears, or a crash could leave one of empty files.
-	if err := syncFS(tmp); err != nil {
+	if err := fsutil.SyncFS(tmp); err != nil {
 		os.RemoveAll(tmp)
 		return "", err
 	}
@@ -58,20 +58,6 @@ func (s *Store) Get(key string, build func(dir string) error) (string, error) {
 		return "", err
 	}
 	return dir, nil
-}
-
-// syncFS flushes the file system holding dir: one system call for all
-// the files a build wrote.
-func syncFS(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := unix.Syncfs(int(f.Fd())); err != nil {
-		return fmt.Errorf("syncing %s: %w", dir, err)
-	}
-	return nil
 }
 
 // Link makes dst a hard link to src, or a copy where a link cannot be

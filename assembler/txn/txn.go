@@ -12,7 +12,8 @@
 // it back. The list of operations is the journal a crashed run is
 // finished or undone from; a run killed before it had a journal is
 // cleaned up from the intent log the transaction keeps in its directory,
-// which names every staged file and made directory before it exists.
+// which names every staged file before it exists and every directory the
+// moment it is made.
 package txn
 
 import (
@@ -29,6 +30,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/assemble-build/assemble/assembler/fsutil"
 )
 
 // Op is one staged change.
@@ -79,10 +82,10 @@ func New(dir string) (*Txn, error) {
 
 const intentLog = "intent"
 
-// note appends to the intent log what is about to be made, before it is.
-// A write reaches the kernel at once, so that it survives the process
-// being killed; the files it names would not survive a power cut without
-// a sync either.
+// note appends paths to the intent log: a staged file before it is
+// made, directories just after. A write reaches the kernel at once, so
+// that it survives the process being killed; the files it names would not
+// survive a power cut without a sync either.
 func (t *Txn) note(kind byte, paths ...string) error {
 	if t.intent == nil {
 		return nil
@@ -465,7 +468,7 @@ func (t *Txn) Sync() error {
 	}
 	add(own)
 	for _, d := range devs {
-		if err := SyncFS(d); err != nil {
+		if err := fsutil.SyncFS(d); err != nil {
 			return err
 		}
 	}
@@ -475,19 +478,6 @@ func (t *Txn) Sync() error {
 func exists(p string) bool {
 	_, err := os.Lstat(p)
 	return err == nil
-}
-
-// SyncFS flushes the file system holding path to disk.
-func SyncFS(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := unix.Syncfs(int(f.Fd())); err != nil {
-		return fmt.Errorf("syncing %s: %w", path, err)
-	}
-	return nil
 }
 
 // Apply moves every staged change into place. It is idempotent, so that
