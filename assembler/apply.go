@@ -99,22 +99,25 @@ func (r *run) apply(ctx context.Context) (*Report, error) {
 		}
 	}
 	id := newID()
-	tx, err := txn.New(filepath.Join(r.in.Staging(), id))
-	if err != nil {
-		return nil, err
-	}
-	if err := r.openLog(); err != nil {
-		return nil, err
-	}
-	defer r.closeLog()
+	var tx *txn.Txn
 	fail := func(err error) (*Report, error) {
-		tx.Abort()
+		if tx != nil {
+			tx.Abort()
+		}
 		os.Remove(r.in.Staging()) // when empty
 		if build {
 			os.RemoveAll(stage)
 		}
 		return nil, err
 	}
+	tx, err := txn.New(filepath.Join(r.in.Staging(), id))
+	if err != nil {
+		return fail(err)
+	}
+	if err := r.openLog(); err != nil {
+		return fail(err)
+	}
+	defer r.closeLog()
 
 	var work []*planned
 	for _, p := range r.parts {

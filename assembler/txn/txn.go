@@ -75,6 +75,7 @@ func New(dir string) (*Txn, error) {
 	}
 	f, err := os.OpenFile(filepath.Join(dir, intentLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	return &Txn{dir: dir, id: filepath.Base(dir), intent: f, dev: map[string]uint64{}, ready: map[string]bool{}, made: map[string]bool{}, umask: umask()}, nil
