@@ -100,10 +100,12 @@ func (r *run) apply(ctx context.Context) (*Report, error) {
 	}
 	id := newID()
 	var tx *txn.Txn
+	next := r.in.StatePath() + ".next"
 	fail := func(err error) (*Report, error) {
 		if tx != nil {
 			tx.Abort()
 		}
+		os.Remove(next)
 		os.Remove(r.in.Staging()) // when empty
 		if build {
 			os.RemoveAll(stage)
@@ -144,11 +146,34 @@ func (r *run) apply(ctx context.Context) (*Report, error) {
 		revErr <- r.writeRevision(ctx, stage)
 	}()
 	err = r.installParts(ctx, work, stage, tx)
+	// The new state needs only the plan and what the parts made: it is
+	// encoded and written while the revision may still be being written.
+	stErr := make(chan error, 1)
+	var st *instance.State
+	if err == nil {
+		go func() {
+			var err error
+			if st, err = r.newState(ctx); err != nil {
+				stErr <- err
+				return
+			}
+			st.KeepRevisions = r.keepRevisions()
+			if err := os.WriteFile(next, st.Marshal(), 0o644); err != nil {
+				stErr <- fmt.Errorf("%w: %w", ErrBuild, err)
+				return
+			}
+			stErr <- nil
+		}()
+	}
 	if rerr := <-revErr; err == nil && rerr != nil {
+		<-stErr
 		return fail(fmt.Errorf("%w: writing revision %s: %w", ErrBuild, r.rev, rerr))
 	}
 	if err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrBuild, err))
+	}
+	if err := <-stErr; err != nil {
+		return fail(err)
 	}
 	rmdirs := r.uninstall(tx)
 	if err := tx.Prepare(); err != nil {
@@ -163,15 +188,6 @@ func (r *run) apply(ctx context.Context) (*Report, error) {
 		}
 	}
 	failpoint("before-commit")
-	st, err := r.newState(ctx)
-	if err != nil {
-		return fail(err)
-	}
-	st.KeepRevisions = r.keepRevisions()
-	next := r.in.StatePath() + ".next"
-	if err := os.WriteFile(next, st.Marshal(), 0o644); err != nil {
-		return fail(fmt.Errorf("%w: %w", ErrBuild, err))
-	}
 	j := &journal{
 		ID: id, Action: r.opts.command(), Revision: r.rev, Previous: cur,
 		Staging: filepath.Join(r.in.Staging(), id), Ops: tx.Ops(), Created: tx.Created(), Rmdirs: rmdirs,
@@ -264,11 +280,13 @@ func (r *run) finish(j *journal, tx *txn.Txn) error {
 		if err := os.Rename(j.NextState, r.in.StatePath()); err != nil {
 			return err
 		}
-		if err := fsutil.SyncDir(r.in.Meta()); err != nil {
-			return err
-		}
 	}
 	if err := r.in.AppendHistory(j.Event); err != nil {
+		return err
+	}
+	// The state and the history must be on disk before the journal is
+	// gone; one sync does for both.
+	if err := fsutil.SyncFS(r.in.Meta()); err != nil {
 		return err
 	}
 	tx.Finish()
@@ -361,7 +379,7 @@ func (r *run) recover(ctx context.Context) error {
 }
 
 // cleanLeftovers removes what runs killed before their journal left: a
-// staged revision, and the files staged beside their targets and the
+// staged revision, the next state, and the files staged beside their targets and the
 // directories made for them, which each run's intent log names.
 func (r *run) cleanLeftovers() {
 	if exists(r.in.JournalPath()) {
@@ -380,6 +398,7 @@ func (r *run) cleanLeftovers() {
 		}
 	}
 	os.RemoveAll(r.in.Staging())
+	os.Remove(r.in.StatePath() + ".next") // written just before the journal
 }
 
 func exists(p string) bool {
@@ -581,14 +600,20 @@ func (r *run) writeRevision(ctx context.Context, stage string) error {
 		}
 	}
 	pr := plannedRevision{Revision: r.rev, Instance: r.in.Name, Time: time.Now().UTC().Truncate(time.Second)}
-	for _, p := range r.parts {
-		e, err := revisionEntry(p, snap)
+	// A thousand parts' entries are most of the time a one-change
+	// install spends writing: they are encoded on every processor.
+	entries := make([][]byte, len(r.parts))
+	errs := make([]error, len(r.parts))
+	parallel(len(r.parts), func(i int) {
+		e, err := revisionEntry(r.parts[i], snap)
+		entries[i], errs[i] = e.marshal(), err
+	})
+	for _, err := range errs {
 		if err != nil {
 			return err
 		}
-		pr.Parts = append(pr.Parts, e)
 	}
-	if err := os.WriteFile(filepath.Join(stage, "parts.json"), pr.marshal(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(stage, "parts.json"), pr.marshal(entries), 0o644); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(stage, "bin", "activate"), []byte(activateScript(r.in)), 0o644)
@@ -658,33 +683,44 @@ func revisionEntry(p *planned, snap map[string]string) (plannedEntry, error) {
 		Outside: p.outside, Store: p.storeKey, Hashes: encodeHashes(p.optHashes), Type: ty.Bytes(), Options: val.Bytes()}, nil
 }
 
-// marshal encodes the record. encoding/json would re-scan the options'
-// raw JSON, which is most of the file; they are written as they are.
-func (pr *plannedRevision) marshal() []byte {
-	var b bytes.Buffer
+// marshal encodes the record, with its parts' entries encoded by
+// plannedEntry.marshal.
+func (pr *plannedRevision) marshal(entries [][]byte) []byte {
 	head, _ := json.Marshal(struct {
 		Revision string    `json:"revision"`
 		Instance string    `json:"instance"`
 		Time     time.Time `json:"time"`
 	}{pr.Revision, pr.Instance, pr.Time})
+	n := len(head) + 16
+	for _, e := range entries {
+		n += len(e) + 1
+	}
+	b := bytes.NewBuffer(make([]byte, 0, n))
 	b.Write(head[:len(head)-1])
 	b.WriteString(`,"parts":[`)
-	for i, e := range pr.Parts {
+	for i, e := range entries {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		ty, opts := e.Type, e.Options
-		e.Type, e.Options = nil, nil
-		js, _ := json.Marshal(e)
-		b.Write(js[:len(js)-1])
-		b.WriteString(`,"type":`)
-		b.Write(ty)
-		b.WriteString(`,"options":`)
-		b.Write(opts)
-		b.WriteByte('}')
+		b.Write(e)
 	}
 	b.WriteString("]}\n")
 	return b.Bytes()
+}
+
+// marshal encodes an entry. encoding/json would re-scan the options' raw
+// JSON, which is most of the entry; they are written as they are.
+func (e plannedEntry) marshal() []byte {
+	ty, opts := e.Type, e.Options
+	e.Type, e.Options = nil, nil
+	js, _ := json.Marshal(e)
+	b := make([]byte, 0, len(js)+len(ty)+len(opts)+24)
+	b = append(b, js[:len(js)-1]...)
+	b = append(b, `,"type":`...)
+	b = append(b, ty...)
+	b = append(b, `,"options":`...)
+	b = append(b, opts...)
+	return append(b, '}')
 }
 
 // activateScript is bin/activate, which bash and zsh source, as a

@@ -2,6 +2,7 @@ package instance
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"os"
 	"time"
@@ -33,15 +34,20 @@ type Counts struct {
 
 // AppendHistory adds an event, unless the last one has its ID (a run
 // finished by recovery writes its event once). The line is written in
-// one write to a file opened for appending, and synced.
+// one write to a file opened for appending; the caller syncs it, with
+// whatever else the run wrote last. A line a crash cut short is ended
+// first, so that it does not swallow this one.
 func (in *Instance) AppendHistory(e *Event) error {
-	events, _ := in.History()
-	if n := len(events); n > 0 && events[n-1].ID == e.ID {
+	last, ended := in.lastEvent()
+	if last != nil && last.ID == e.ID {
 		return nil
 	}
 	data, err := json.Marshal(e)
 	if err != nil {
 		return err
+	}
+	if !ended {
+		data = append([]byte{'\n'}, data...)
 	}
 	f, err := os.OpenFile(in.HistoryPath(), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
@@ -51,11 +57,45 @@ func (in *Instance) AppendHistory(e *Event) error {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
 	return f.Close()
+}
+
+// lastEvent returns the history's last event, reading only as much of
+// its end as that takes: the history grows with every run. ended says
+// whether the file ends a line (or is empty).
+func (in *Instance) lastEvent() (last *Event, ended bool) {
+	f, err := os.Open(in.HistoryPath())
+	if err != nil {
+		return nil, true
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return nil, true
+	}
+	size := fi.Size()
+	for n := int64(16 << 10); ; n *= 4 {
+		n = min(n, size)
+		buf := make([]byte, n)
+		if _, err := f.ReadAt(buf, size-n); err != nil {
+			return nil, true
+		}
+		ended = buf[len(buf)-1] == '\n'
+		lines := bytes.Split(buf, []byte("\n"))
+		first := 0
+		if n < size {
+			first = 1 // it may start mid-line
+		}
+		for i := len(lines) - 1; i >= first; i-- {
+			var e Event
+			if json.Unmarshal(lines[i], &e) == nil {
+				return &e, ended
+			}
+		}
+		if n == size {
+			return nil, ended
+		}
+	}
 }
 
 // History reads the events, oldest first. A line cut short by a crash is

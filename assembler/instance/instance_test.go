@@ -133,4 +133,20 @@ func TestHistory(t *testing.T) {
 	if err != nil || len(events) != 2 || events[1].Revision != "r2" {
 		t.Errorf("History = %+v, %v; want 2 events, the repeated ID written once", events, err)
 	}
+	// The next event is not swallowed by the line cut short, and is
+	// written once however long the history and its events.
+	long := &Event{ID: "4", Action: "install", Revision: "r4", Parts: Counts{Installed: []string{strings.Repeat("p", 40<<10)}}}
+	for _, e := range []*Event{long, long, {ID: "5"}, {ID: "5"}} {
+		if err := in.AppendHistory(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	events, err = in.History()
+	var ids []string
+	for _, e := range events {
+		ids = append(ids, e.ID)
+	}
+	if err != nil || strings.Join(ids, " ") != "1 2 4 5" {
+		t.Errorf("History IDs = %v, %v; want 1 2 4 5", ids, err)
+	}
 }
