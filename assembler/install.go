@@ -154,7 +154,12 @@ func withInstance(ctx context.Context, opts *Options, command string, f func(r *
 	if err := in.Create(); err != nil {
 		return nil, fmt.Errorf("creating instance %s: %w", in.Name, err)
 	}
-	st, err := in.LoadState()
+	// An install reads the parts' state while it parses the config;
+	// the other commands need it at once.
+	st, err := in.StartLoadState()
+	if err == nil && command != "install" && command != "upgrade" {
+		err = st.Wait()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -299,7 +304,12 @@ func (r *run) prepare(ctx context.Context) error {
 func (r *run) resolveAndPlan(ctx context.Context) error {
 	// Check what the installed parts made while the config is evaluated.
 	missing := make(chan map[string]string, 1)
+	var stErr error
 	go func() {
+		if stErr = r.st.Wait(); stErr != nil {
+			missing <- map[string]string{}
+			return
+		}
 		parts := make([]*instance.PartState, len(r.st.Parts))
 		for i := range r.st.Parts {
 			parts[i] = &r.st.Parts[i]
@@ -335,7 +345,9 @@ func (r *run) resolveAndPlan(ctx context.Context) error {
 		return err
 	}
 	r.res = res
-	r.missing = <-missing
+	if r.missing = <-missing; stErr != nil {
+		return stErr
+	}
 	for _, d := range res.Diags {
 		r.warns = append(r.warns, strings.TrimSpace(d.Summary+": "+d.Detail))
 	}
@@ -696,6 +708,9 @@ func (r *run) upToDate(ctx context.Context) (*Report, bool) {
 	st := r.st
 	if st.Fingerprint == "" || st.Revision == "" || r.in.CurrentRevision() != st.Revision {
 		return nil, false
+	}
+	if st.Wait() != nil {
+		return nil, false // resolveAndPlan reports it
 	}
 	if _, err := os.Stat(filepath.Join(r.in.Revision(st.Revision), "parts.json")); err != nil {
 		return nil, false

@@ -79,11 +79,51 @@ func TestStateRoundTrip(t *testing.T) {
 	if got.Revision != "abc" || got.Part("a") == nil || got.Part("a").Paths[0].Hash != "sha256:1" || got.Vars[0].Value != "8080" {
 		t.Errorf("state after a round trip = %+v", got)
 	}
-	if err := os.WriteFile(in.StatePath(), []byte("{"), 0o644); err != nil {
-		t.Fatal(err)
+	data, _ := os.ReadFile(in.StatePath())
+	if lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n"); len(lines) != 2 || !strings.HasSuffix(lines[0], `"parts":1}`) {
+		t.Errorf("state file = %q, want a first line giving the number of parts, then a line per part", data)
 	}
-	if _, err := in.LoadState(); err == nil || !strings.Contains(err.Error(), "state.json") {
-		t.Errorf("LoadState of a broken file = %v", err)
+}
+
+func TestLoadState(t *testing.T) {
+	const v1 = `{"version":1,"revision":"abc","config":"/c/buildout.hcl","parts":[{"name":"a","recipe":"file","digest":"d","paths":[{"path":"/x","kind":"file"}]}]}` + "\n"
+	const head = `{"version":2,"revision":"abc","time":"0001-01-01T00:00:00Z","config":"/c/buildout.hcl",`
+	const part = `{"name":"a","recipe":"file","digest":"d","paths":[{"path":"/x","kind":"file"}]}`
+	for _, tt := range []struct {
+		name, data string
+		err        string // what the error says, "" for none
+	}{
+		{"version 1", v1, ""},
+		{"version 2", head + `"parts":2}` + "\n" + part + "\n" + strings.Replace(part, `"a"`, `"b"`, 1) + "\n", ""},
+		{"no parts", head + `"parts":0}` + "\n", ""},
+		{"broken", "{", "state.json:1: unexpected end of JSON input"},
+		{"broken part", head + `"parts":2}` + "\n" + part + "\n" + `{"name":3}` + "\n", "state.json:3: json: cannot unmarshal number"},
+		{"part missing", head + `"parts":2}` + "\n" + part + "\n", "state.json: 1 parts, the first line says 2"},
+		{"count absurd", head + `"parts":99999}` + "\n" + part + "\n", "state.json:1: 99999 parts"},
+		{"newer", `{"version":3}` + "\n", "state version 3, this assemble reads versions 1 to 2"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in, _ := Open(t.TempDir(), "dev")
+			if err := in.Create(); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(in.StatePath(), []byte(tt.data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			st, err := in.LoadState()
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Errorf("LoadState = %v, want an error saying %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Revision != "abc" || st.Config != "/c/buildout.hcl" || len(st.Parts) > 0 && st.Part("a").Paths[0].Path != "/x" {
+				t.Errorf("LoadState = %+v", st)
+			}
+		})
 	}
 }
 

@@ -1,9 +1,13 @@
 package instance
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/assemble-build/assemble/assembler/fsutil"
@@ -33,9 +37,13 @@ type State struct {
 	// not read the config.
 	KeepRevisions int `json:"keep_revisions,omitempty"`
 
-	Parts []PartState `json:"parts"`
+	Parts []PartState `json:"-"`
 
 	byName map[string]*PartState
+	// loading is closed once the parts of a state StartLoadState read are
+	// decoded, with loadErr set if they could not be.
+	loading chan struct{}
+	loadErr error
 }
 
 // VarSetting is a variable value given from outside the config.
@@ -66,8 +74,12 @@ type Path struct {
 	Hash string `json:"hash,omitempty"` // of a file's content, or a link's target
 }
 
-// Part returns the state of the part called name, or nil.
+// Part returns the state of the part called name, or nil. It waits for
+// the parts of a state being loaded.
 func (s *State) Part(name string) *PartState {
+	if s.Wait() != nil {
+		return nil
+	}
 	if len(s.byName) != len(s.Parts) {
 		s.byName = make(map[string]*PartState, len(s.Parts))
 		for i := range s.Parts {
@@ -77,32 +89,135 @@ func (s *State) Part(name string) *PartState {
 	return s.byName[name]
 }
 
-const stateVersion = 1
+// The state is written as JSON lines: a line of everything but the parts,
+// with their number, then a line per part. The first line alone says
+// where the config comes from and whether anything changed, and the
+// parts, most of the file, are decoded on every processor while the
+// config is parsed. Version 1 was one JSON document, on one line.
+const stateVersion = 2
+
+// header is the first line of the state.
+type header struct {
+	State
+	Parts int `json:"parts"`
+}
 
 // LoadState reads the instance's state; a new instance has an empty one.
 func (in *Instance) LoadState() (*State, error) {
-	data, err := os.ReadFile(in.StatePath())
+	s, err := in.StartLoadState()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Wait(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// StartLoadState reads the instance's state as LoadState does, but
+// returns once it has decoded the first line: the parts are decoded in
+// the background, and Parts may be read only once Wait has returned.
+func (in *Instance) StartLoadState() (*State, error) {
+	path := in.StatePath()
+	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		return &State{Version: stateVersion}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	var s State
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("%s: %v", in.StatePath(), err)
+	first, rest, _ := bytes.Cut(data, []byte("\n"))
+	var v struct {
+		Version int `json:"version"`
 	}
-	if s.Version != stateVersion {
-		return nil, fmt.Errorf("%s: state version %d, this assemble reads %d", in.StatePath(), s.Version, stateVersion)
+	if err := json.Unmarshal(first, &v); err != nil {
+		return nil, fmt.Errorf("%s:1: %v", path, err)
 	}
-	return &s, nil
+	var h header
+	switch v.Version {
+	case 1:
+		var v1 struct {
+			State
+			Parts []PartState `json:"parts"`
+		}
+		if err := json.Unmarshal(data, &v1); err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		v1.State.Parts = v1.Parts
+		return &v1.State, nil
+	case stateVersion:
+		if err := json.Unmarshal(first, &h); err != nil {
+			return nil, fmt.Errorf("%s:1: %v", path, err)
+		}
+	default:
+		return nil, fmt.Errorf("%s: state version %d, this assemble reads versions 1 to %d", path, v.Version, stateVersion)
+	}
+	if h.Parts < 0 || h.Parts > len(rest)/2 {
+		return nil, fmt.Errorf("%s:1: %d parts, in %d bytes", path, h.Parts, len(rest))
+	}
+	s := &h.State
+	s.Parts = make([]PartState, h.Parts)
+	s.loading = make(chan struct{})
+	go func() {
+		defer close(s.loading)
+		s.loadErr = decodeParts(path, rest, s.Parts)
+	}()
+	return s, nil
+}
+
+// decodeParts decodes the lines of data, after the state's first line,
+// into parts, which has room for as many as there must be.
+func decodeParts(path string, data []byte, parts []PartState) error {
+	lines := make([][]byte, 0, len(parts))
+	for len(data) > 0 {
+		var line []byte
+		line, data, _ = bytes.Cut(data, []byte("\n"))
+		lines = append(lines, line)
+	}
+	if len(lines) != len(parts) {
+		return fmt.Errorf("%s: %d parts, the first line says %d", path, len(lines), len(parts))
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(lines)/64+1)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(lines); i += workers {
+				if err := json.Unmarshal(lines[i], &parts[i]); err != nil {
+					errs[w] = fmt.Errorf("%s:%d: %v", path, i+2, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Wait waits until the parts of a state being loaded are decoded, and
+// returns what stopped them being, if anything did.
+func (s *State) Wait() error {
+	if s.loading != nil {
+		<-s.loading
+	}
+	return s.loadErr
 }
 
 // Marshal encodes the state.
 func (s *State) Marshal() []byte {
 	s.Version = stateVersion
-	data, _ := json.Marshal(s)
-	return append(data, '\n')
+	head, _ := json.Marshal(header{State: *s, Parts: len(s.Parts)})
+	b := bytes.NewBuffer(make([]byte, 0, len(head)+len(s.Parts)*512))
+	b.Write(head)
+	b.WriteByte('\n')
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	for i := range s.Parts {
+		enc.Encode(&s.Parts[i]) // a line each
+	}
+	return b.Bytes()
 }
 
 // SaveState writes the state atomically.
