@@ -30,6 +30,7 @@ import (
 	"github.com/assemble-build/assemble/assembler/overlay"
 	"github.com/assemble-build/assemble/assembler/resolve"
 	"github.com/assemble-build/assemble/assembler/store"
+	"github.com/assemble-build/assemble/internal/hugeheap"
 	"github.com/assemble-build/assemble/recipes"
 )
 
@@ -154,6 +155,9 @@ func withInstance(ctx context.Context, opts *Options, command string, f func(r *
 	if err := in.Create(); err != nil {
 		return nil, fmt.Errorf("creating instance %s: %w", in.Name, err)
 	}
+	if command == "install" || command == "upgrade" {
+		reserveHeap(in)
+	}
 	// An install reads the parts' state while it parses the config;
 	// the other commands need it at once.
 	st, err := in.StartLoadState()
@@ -169,6 +173,16 @@ func withInstance(ctx context.Context, opts *Options, command string, f func(r *
 		return nil, fmt.Errorf("finishing the run that was cut short: %w", err)
 	}
 	return f(r)
+}
+
+// reserveHeap asks for huge pages for the heap of an install of an
+// instance with many parts (see package hugeheap), before anything else
+// is on the heap: the config to parse is as large as the state, give or
+// take, and takes about a hundred times its size in heap.
+func reserveHeap(in *instance.Instance) {
+	if fi, err := os.Stat(in.StatePath()); err == nil && fi.Size() >= 128<<10 {
+		hugeheap.Reserve(int(min(fi.Size(), 8<<20)) * 100)
+	}
 }
 
 // run is one command's work on an instance.

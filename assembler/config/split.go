@@ -9,6 +9,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/assemble-build/assemble/internal/hugeheap"
 )
 
 // parallelMin is the size from which a file is parsed in pieces. Tests
@@ -22,6 +24,15 @@ var parallelMin = 4 << 10
 // ones. Small pieces also leave less for one processor alone at the end.
 const pieceSize = 4 << 10
 
+// From hugeMin bytes, a config's heap is asked for in huge pages: about
+// hugePerByte bytes of heap for each byte of config, which is what parsing
+// and evaluating it take. Below, a huge page costs more to clear than the
+// page faults it saves.
+const (
+	hugeMin     = 64 << 10
+	hugePerByte = 384
+)
+
 // parseHCL parses a config file. A large file is cut between top-level
 // items into pieces, as many as there are processors and at most about
 // pieceSize each, and the pieces are parsed at once: HCL parses at a few
@@ -31,6 +42,9 @@ const pieceSize = 4 << 10
 // parse cleanly, or the pieces not fit together, the whole file is parsed
 // again as one, so that what is reported is exactly what HCL says of it.
 func parseHCL(p *hclparse.Parser, src []byte, name string) (*hcl.File, hcl.Diagnostics) {
+	if len(src) >= hugeMin {
+		hugeheap.Reserve(min(hugePerByte*len(src), 1<<30))
+	}
 	procs := runtime.GOMAXPROCS(0)
 	if len(src) < parallelMin || procs < 2 {
 		return p.ParseHCL(src, name)
