@@ -179,14 +179,6 @@ func (r *run) apply(ctx context.Context) (*Report, error) {
 	if err := tx.Prepare(); err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrBuild, err))
 	}
-	// What replaces existing files must be on disk before the first of
-	// them is renamed. A run that only adds (every first install) has
-	// nothing to keep, and the sync before the switch covers it.
-	if tx.Replaces() {
-		if err := tx.Sync(); err != nil {
-			return fail(fmt.Errorf("%w: %w", ErrBuild, err))
-		}
-	}
 	failpoint("before-commit")
 	j := &journal{
 		ID: id, Action: r.opts.command(), Revision: r.rev, Previous: cur,
@@ -202,6 +194,15 @@ func (r *run) apply(ctx context.Context) (*Report, error) {
 	if err := writeJournal(r.in, j); err != nil {
 		return fail(fmt.Errorf("%w: %w", ErrBuild, err))
 	}
+	// One sync puts on disk the journal and all it names: the staged
+	// files and revision, the backups of what they replace, and the next
+	// state. Until then nothing the instance shows has changed, so a crash
+	// before it leaves at worst a journal that does not read, which the
+	// next run takes for none (see recover).
+	if err := tx.Sync(); err != nil {
+		os.Remove(r.in.JournalPath())
+		return fail(fmt.Errorf("%w: %w", ErrBuild, err))
+	}
 	if err := r.commit(ctx, j, tx); err != nil {
 		return nil, err
 	}
@@ -213,11 +214,11 @@ func (r *run) apply(ctx context.Context) (*Report, error) {
 // switch of current, the activation, and the state.
 //
 // It is idempotent, so that a run that finds the journal of one cut short
-// after the switch can commit it again. Nothing before the switch needs to
-// be durable until then: undoing removes the revision and puts back the
-// files, from backups synced before they were replaced. One sync, of every
-// file system the run wrote to, then makes all of it durable before
-// current names the revision.
+// after the switch can commit it again. The journal, the staged files and
+// the backups are on disk already; what commit renames need not be until
+// the switch, since undoing puts back the files from the backups and
+// removes the revision. One sync, of every file system the run wrote to,
+// makes the renames durable before current names the revision.
 func (r *run) commit(ctx context.Context, j *journal, tx *txn.Txn) error {
 	if j.StagedRevision != "" && exists(j.StagedRevision) {
 		if err := os.Rename(j.StagedRevision, r.in.Revision(j.Revision)); err != nil {
@@ -327,12 +328,14 @@ func removeBuilt(in *instance.Instance, j *journal) {
 	os.RemoveAll(in.Revision(j.Revision))
 }
 
+// writeJournal writes the journal into place, unsynced: the sync that
+// follows covers it.
 func writeJournal(in *instance.Instance, j *journal) error {
 	data, err := json.Marshal(j)
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteFile(in.JournalPath(), data, 0o644)
+	return fsutil.WriteFileUnsynced(in.JournalPath(), data, 0o644)
 }
 
 // recover finishes a run that was cut short after it wrote its journal,
@@ -350,7 +353,11 @@ func (r *run) recover(ctx context.Context) error {
 	}
 	var j journal
 	if err := json.Unmarshal(data, &j); err != nil {
-		return fmt.Errorf("%s: %v", r.in.JournalPath(), err)
+		// The journal is synced before the run it records changes what
+		// the instance shows; one that does not read was cut short
+		// before that, and there is nothing to finish or undo.
+		r.warns = append(r.warns, fmt.Sprintf("%s does not read (%v): the run it records was cut short before it changed anything", r.in.JournalPath(), err))
+		return os.Remove(r.in.JournalPath())
 	}
 	tx := txn.Resume(j.Staging, j.Ops, j.Created)
 	if r.in.CurrentRevision() != j.Revision {

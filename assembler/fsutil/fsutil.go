@@ -25,6 +25,32 @@ func WriteFile(name string, data []byte, perm os.FileMode) error {
 	return SyncDir(filepath.Dir(name))
 }
 
+// WriteFileUnsynced writes data to name as WriteFile does, but syncs
+// neither the file nor the directory: it is for files that a sync of the
+// whole file system, which must follow, puts on disk. Until then, a crash
+// may leave name holding anything, or nothing.
+func WriteFileUnsynced(name string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), name)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	return nil
+}
+
 // WriteTemp writes data, synced, to a new temporary file beside name
 // and returns its path, for the caller to rename into place.
 func WriteTemp(name string, data []byte, perm os.FileMode) (string, error) {
