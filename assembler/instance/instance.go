@@ -101,11 +101,28 @@ func (in *Instance) Exists() bool {
 
 // Create makes the instance's directories; those that exist are kept.
 func (in *Instance) Create() error {
+	if err := in.makeDir(); err != nil {
+		return err
+	}
 	for _, d := range []string{"etc", "run", "tmp", "var", filepath.Join("code", "local"), ".assemble"} {
 		if err := os.MkdirAll(filepath.Join(in.Dir, d), 0o755); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// makeDir makes the instance's directory if it does not exist, marked
+// as the top of directory trees (see fsutil.MarkTopDir): each directory
+// in it, parts, etc, var, code, is a tree of its own.
+func (in *Instance) makeDir() error {
+	if _, err := os.Lstat(in.Dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(in.Dir, 0o755); err != nil {
+		return err
+	}
+	fsutil.MarkTopDir(in.Dir)
 	return nil
 }
 
@@ -223,6 +240,9 @@ type Lock struct{ f *os.File }
 // Lock takes the instance's lock without waiting, and records who holds
 // it and since when, for anyone refused.
 func (in *Instance) Lock(command string) (*Lock, error) {
+	if err := in.makeDir(); err != nil {
+		return nil, fmt.Errorf("locking instance %s: %w", in.Name, err)
+	}
 	if err := os.MkdirAll(in.Meta(), 0o755); err != nil {
 		return nil, fmt.Errorf("locking instance %s: %w", in.Name, err)
 	}

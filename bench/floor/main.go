@@ -1,7 +1,8 @@
 // Command floor does only what any tool must do to install the peer
-// harness's N trivial parts: make each part's directory and write its
-// file, four at a time as assemble does, then one syncfs so that they are
-// on disk. bench/floor.sh times it beside assemble's first install, to
+// harness's N trivial parts: make the instance directory, marked as
+// assemble marks it (chattr +T), each part's directory and its file,
+// four at a time as assemble does, then one syncfs so that they are on
+// disk. bench/floor.sh times it beside assemble's first install, to
 // show how much of that install is the file system's own work.
 //
 // Usage: floor N ROOT
@@ -15,6 +16,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/assemble-build/assemble/assembler/fsutil"
 )
 
 func main() {
@@ -28,7 +31,13 @@ func main() {
 		os.Exit(2)
 	}
 	dir := filepath.Join(os.Args[2], "instances", "bench")
-	if err := os.MkdirAll(filepath.Join(dir, "parts"), 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "floor:", err)
+		os.Exit(1)
+	}
+	// What assemble does to an instance it makes; any tool could.
+	fsutil.MarkTopDir(dir)
+	if err := os.Mkdir(filepath.Join(dir, "parts"), 0o755); err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
 		os.Exit(1)
 	}
