@@ -386,8 +386,9 @@ func (r *run) recover(ctx context.Context) error {
 }
 
 // cleanLeftovers removes what runs killed before their journal left: a
-// staged revision, the next state, and the files staged beside their targets and the
-// directories made for them, which each run's intent log names.
+// staged revision, the next state, and the files staged beside their
+// targets and the directories made for them, which each run's intent log
+// names.
 func (r *run) cleanLeftovers() {
 	if exists(r.in.JournalPath()) {
 		return

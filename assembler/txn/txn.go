@@ -425,20 +425,6 @@ func (t *Txn) Prepare() error {
 	return nil
 }
 
-// Replaces reports whether, once prepared, the transaction replaces or
-// removes anything that exists. Until such a change is applied, its
-// backup and new content must be on disk, so that a crash can be undone
-// or finished from them; a transaction that only adds paths needs no sync
-// before it applies, since undoing it removes what it added.
-func (t *Txn) Replaces() bool {
-	for _, op := range t.ops {
-		if op.Backup != "" {
-			return true
-		}
-	}
-	return false
-}
-
 // Sync makes everything staged durable: one syncfs of each file system
 // the transaction wrote to, its own directory's and its targets', which
 // costs far less than syncing a thousand files one by one. A transaction
