@@ -145,17 +145,19 @@ func topLevelLines(src []byte) []int {
 		c := src[i]
 		wasLineStart := lineStart
 		lineStart = c == '\n'
+		// Each case looks at c before anything longer: most bytes are
+		// none of these, and this scan comes before any parsing starts.
 		switch top.kind {
 		case 'e':
 			if wasLineStart && len(stack) == 1 && top.depth == 0 {
 				lines = append(lines, i)
 			}
 			switch {
-			case c == '#' || at(i, "//"):
+			case c == '#' || c == '/' && at(i, "//"):
 				for i+1 < len(src) && src[i+1] != '\n' {
 					i++
 				}
-			case at(i, "/*"):
+			case c == '/' && at(i, "/*"):
 				end := bytes.Index(src[i+2:], []byte("*/"))
 				if end < 0 {
 					return nil
@@ -163,7 +165,7 @@ func topLevelLines(src []byte) []int {
 				i += 2 + end + 1
 			case c == '"':
 				stack = append(stack, frame{kind: 's'})
-			case at(i, "<<"):
+			case c == '<' && at(i, "<<"):
 				j := i + 2
 				if j < len(src) && src[j] == '-' {
 					j++
@@ -197,13 +199,15 @@ func topLevelLines(src []byte) []int {
 				i++
 			case c == '"':
 				stack = stack[:len(stack)-1]
+			case c != '$' && c != '%':
+				if c == '\n' {
+					return nil // a string does not span lines
+				}
 			case at(i, "$${") || at(i, "%%{"):
 				i += 2
 			case at(i, "${") || at(i, "%{"):
 				stack = append(stack, frame{kind: 'e'})
 				i++
-			case c == '\n':
-				return nil // a string does not span lines
 			}
 		case 'h':
 			if wasLineStart {
@@ -219,6 +223,7 @@ func topLevelLines(src []byte) []int {
 				}
 			}
 			switch {
+			case c != '$' && c != '%':
 			case at(i, "$${") || at(i, "%%{"):
 				i += 2
 			case at(i, "${") || at(i, "%{"):
