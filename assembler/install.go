@@ -177,8 +177,8 @@ func withInstance(ctx context.Context, opts *Options, command string, f func(r *
 
 // reserveHeap asks for huge pages for the heap of an install of an
 // instance with many parts (see package hugeheap), before anything else
-// is on the heap: the config to parse is as large as the state, give or
-// take, and takes about a hundred times its size in heap.
+// is on the heap. An instance with a large state has a large config, and
+// installing it takes about a hundred times the state's size in heap.
 func reserveHeap(in *instance.Instance) {
 	if fi, err := os.Stat(in.StatePath()); err == nil && fi.Size() >= 128<<10 {
 		hugeheap.Reserve(int(min(fi.Size(), 8<<20)) * 100)
