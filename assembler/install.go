@@ -101,6 +101,10 @@ func Install(ctx context.Context, opts *Options) (*Report, error) {
 				return rep, nil
 			}
 		}
+		// The config is to be parsed: its heap first, then the parts'
+		// state, decoded in the background meanwhile.
+		reserveHeap(r.in)
+		r.st.Decode()
 		if err := r.resolveAndPlan(ctx); err != nil {
 			return nil, err
 		}
@@ -155,12 +159,9 @@ func withInstance(ctx context.Context, opts *Options, command string, f func(r *
 	if err := in.Create(); err != nil {
 		return nil, fmt.Errorf("creating instance %s: %w", in.Name, err)
 	}
-	if command == "install" || command == "upgrade" {
-		reserveHeap(in)
-	}
-	// An install reads the parts' state while it parses the config;
-	// the other commands need it at once.
-	st, err := in.StartLoadState()
+	// An install decodes the parts' state while it parses the config
+	// (see Install); the other commands need it at once.
+	st, err := in.OpenState()
 	if err == nil && command != "install" && command != "upgrade" {
 		err = st.Wait()
 	}
@@ -176,8 +177,9 @@ func withInstance(ctx context.Context, opts *Options, command string, f func(r *
 }
 
 // reserveHeap asks for huge pages for the heap of an install of an
-// instance with many parts (see package hugeheap), before anything else
-// is on the heap. An instance with a large state has a large config, and
+// instance with many parts (see package hugeheap), before the parts'
+// state is decoded onto it; a no-op install, which parses nothing, does
+// not ask. An instance with a large state has a large config, and
 // installing it takes about a hundred times the state's size in heap.
 func reserveHeap(in *instance.Instance) {
 	if fi, err := os.Stat(in.StatePath()); err == nil && fi.Size() >= 128<<10 {

@@ -1,10 +1,12 @@
 package instance
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"sync"
@@ -40,8 +42,12 @@ type State struct {
 	Parts []PartState `json:"-"`
 
 	byName map[string]*PartState
-	// loading is closed once the parts of a state StartLoadState read are
-	// decoded, with loadErr set if they could not be.
+	// For a state OpenState read: where the parts' lines start in the
+	// file, decoded in the background once Decode is called; loading is
+	// closed when they are, with loadErr set if they could not be.
+	path    string
+	skip    int
+	decode  sync.Once
 	loading chan struct{}
 	loadErr error
 }
@@ -104,7 +110,7 @@ type header struct {
 
 // LoadState reads the instance's state; a new instance has an empty one.
 func (in *Instance) LoadState() (*State, error) {
-	s, err := in.StartLoadState()
+	s, err := in.OpenState()
 	if err != nil {
 		return nil, err
 	}
@@ -114,19 +120,30 @@ func (in *Instance) LoadState() (*State, error) {
 	return s, nil
 }
 
-// StartLoadState reads the instance's state as LoadState does, but
-// returns once it has decoded the first line: the parts are decoded in
-// the background, and Parts may be read only once Wait has returned.
-func (in *Instance) StartLoadState() (*State, error) {
+// OpenState reads the instance's state as LoadState does, but decodes
+// only its first line: the parts are decoded in the background once
+// Decode is called, and Parts may be read only once Wait has returned.
+func (in *Instance) OpenState() (*State, error) {
 	path := in.StatePath()
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if os.IsNotExist(err) {
 		return &State{Version: stateVersion}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	first, rest, _ := bytes.Cut(data, []byte("\n"))
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	// Only the first line is read now: the rest is read with the parts,
+	// onto a heap that an install has made ready for them.
+	first, err := bufio.NewReader(f).ReadBytes('\n')
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	first = bytes.TrimSuffix(first, []byte("\n"))
 	var v struct {
 		Version int `json:"version"`
 	}
@@ -140,7 +157,7 @@ func (in *Instance) StartLoadState() (*State, error) {
 			State
 			Parts []PartState `json:"parts"`
 		}
-		if err := json.Unmarshal(data, &v1); err != nil {
+		if err := json.Unmarshal(first, &v1); err != nil {
 			return nil, fmt.Errorf("%s: %v", path, err)
 		}
 		v1.State.Parts = v1.Parts
@@ -152,17 +169,38 @@ func (in *Instance) StartLoadState() (*State, error) {
 	default:
 		return nil, fmt.Errorf("%s: state version %d, this assemble reads versions 1 to %d", path, v.Version, stateVersion)
 	}
-	if h.Parts < 0 || h.Parts > len(rest)/2 {
-		return nil, fmt.Errorf("%s:1: %d parts, in %d bytes", path, h.Parts, len(rest))
+	rest := fi.Size() - int64(len(first)) - 1
+	if h.Parts < 0 || int64(h.Parts) > rest/2 {
+		return nil, fmt.Errorf("%s:1: %d parts, in %d bytes", path, h.Parts, max(rest, 0))
 	}
 	s := &h.State
-	s.Parts = make([]PartState, h.Parts)
+	s.path, s.skip = path, len(first)+1
 	s.loading = make(chan struct{})
-	go func() {
-		defer close(s.loading)
-		s.loadErr = decodeParts(path, rest, s.Parts)
-	}()
+	s.Parts = make([]PartState, h.Parts)
 	return s, nil
+}
+
+// Decode starts decoding the parts of a state OpenState read, in the
+// background, unless it has started.
+func (s *State) Decode() {
+	if s.loading == nil {
+		return
+	}
+	s.decode.Do(func() {
+		go func() {
+			defer close(s.loading)
+			data, err := os.ReadFile(s.path)
+			if err != nil {
+				s.loadErr = err
+				return
+			}
+			if len(data) < s.skip {
+				s.loadErr = fmt.Errorf("%s: cut short while it was read", s.path)
+				return
+			}
+			s.loadErr = decodeParts(s.path, data[s.skip:], s.Parts)
+		}()
+	})
 }
 
 // decodeParts decodes the lines of data, after the state's first line,
@@ -200,6 +238,7 @@ func decodeParts(path string, data []byte, parts []PartState) error {
 // returns what stopped them being, if anything did.
 func (s *State) Wait() error {
 	if s.loading != nil {
+		s.Decode()
 		<-s.loading
 	}
 	return s.loadErr
@@ -208,7 +247,10 @@ func (s *State) Wait() error {
 // Marshal encodes the state.
 func (s *State) Marshal() []byte {
 	s.Version = stateVersion
-	head, _ := json.Marshal(header{State: *s, Parts: len(s.Parts)})
+	head, _ := json.Marshal(struct {
+		*State
+		Parts int `json:"parts"`
+	}{s, len(s.Parts)})
 	b := bytes.NewBuffer(make([]byte, 0, len(head)+len(s.Parts)*512))
 	b.Write(head)
 	b.WriteByte('\n')
