@@ -30,23 +30,13 @@ func WriteFile(name string, data []byte, perm os.FileMode) error {
 // whole file system, which must follow, puts on disk. Until then, a crash
 // may leave name holding anything, or nothing.
 func WriteFileUnsynced(name string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
+	tmp, err := writeTemp(name, data, perm, false)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), name)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", name, err)
+	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
+		return err
 	}
 	return nil
 }
@@ -54,6 +44,10 @@ func WriteFileUnsynced(name string, data []byte, perm os.FileMode) error {
 // WriteTemp writes data, synced, to a new temporary file beside name
 // and returns its path, for the caller to rename into place.
 func WriteTemp(name string, data []byte, perm os.FileMode) (string, error) {
+	return writeTemp(name, data, perm, true)
+}
+
+func writeTemp(name string, data []byte, perm os.FileMode, sync bool) (string, error) {
 	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
 	if err != nil {
 		return "", err
@@ -71,8 +65,10 @@ func WriteTemp(name string, data []byte, perm os.FileMode) (string, error) {
 	if err := f.Chmod(perm); err != nil {
 		return "", err
 	}
-	if err := f.Sync(); err != nil {
-		return "", fmt.Errorf("writing %s: %w", name, err)
+	if sync {
+		if err := f.Sync(); err != nil {
+			return "", fmt.Errorf("writing %s: %w", name, err)
+		}
 	}
 	if err := f.Close(); err != nil {
 		return "", fmt.Errorf("writing %s: %w", name, err)
