@@ -8,8 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"golang.org/x/sys/unix"
+	"runtime"
 )
 
 // WriteFile writes data to name atomically with mode perm.
@@ -78,8 +77,13 @@ func writeTemp(name string, data []byte, perm os.FileMode, sync bool) (string, e
 }
 
 // SyncDir syncs a directory, so that entries created or renamed in it
-// are on disk.
+// are on disk. On Windows it does nothing: FlushFileBuffers refuses a
+// directory's handle, which cannot be opened for writing, and NTFS
+// journals the changes to a directory itself.
 func SyncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -88,16 +92,25 @@ func SyncDir(dir string) error {
 	return d.Sync()
 }
 
-// SyncFS flushes the whole file system holding path to disk: one system
-// call, which costs far less than syncing a thousand files one by one.
+// SyncFS flushes the file system holding path to disk. On Linux it is
+// one system call, syncfs(2), which costs far less than syncing a
+// thousand files one by one; other systems do what they can (see
+// syncFS).
 func SyncFS(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if err := unix.Syncfs(int(f.Fd())); err != nil {
+	if err := syncFS(f); err != nil {
 		return fmt.Errorf("syncing %s: %w", path, err)
 	}
 	return nil
+}
+
+// Device returns a number that tells the file system holding path from
+// the others: two paths with the same number are on one file system, so
+// that a file can be renamed or hard-linked from one to the other.
+func Device(path string) (uint64, error) {
+	return device(path)
 }

@@ -34,3 +34,34 @@ func TestWriteFileError(t *testing.T) {
 		t.Error("writing into a missing directory succeeded")
 	}
 }
+
+func TestSync(t *testing.T) {
+	dir := t.TempDir()
+	if err := SyncDir(dir); err != nil {
+		t.Errorf("SyncDir: %v", err)
+	}
+	if err := SyncFS(dir); err != nil {
+		t.Errorf("SyncFS: %v", err)
+	}
+	if err := SyncFS(filepath.Join(dir, "missing")); err == nil {
+		t.Error("SyncFS of a missing path succeeded")
+	}
+}
+
+func TestDevice(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Device(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := Device(sub); err != nil || b != a {
+		t.Errorf("Device(sub) = %d, %v; want %d, the device of its parent", b, err, a)
+	}
+	if _, err := Device(filepath.Join(dir, "missing")); err == nil {
+		t.Error("Device of a missing path succeeded")
+	}
+}

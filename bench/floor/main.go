@@ -15,8 +15,6 @@ import (
 	"strconv"
 	"sync"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/assemble-build/assemble/assembler/fsutil"
 )
 
@@ -69,12 +67,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "floor:", fail)
 		os.Exit(1)
 	}
-	f, err := os.Open(dir)
-	if err == nil {
-		err = unix.Syncfs(int(f.Fd()))
-		f.Close()
-	}
-	if err != nil {
+	if err := fsutil.SyncFS(dir); err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
 		os.Exit(1)
 	}
