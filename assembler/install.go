@@ -30,7 +30,6 @@ import (
 	"github.com/assemble-build/assemble/assembler/overlay"
 	"github.com/assemble-build/assemble/assembler/resolve"
 	"github.com/assemble-build/assemble/assembler/store"
-	"github.com/assemble-build/assemble/internal/hugeheap"
 	"github.com/assemble-build/assemble/recipes"
 )
 
@@ -101,9 +100,8 @@ func Install(ctx context.Context, opts *Options) (*Report, error) {
 				return rep, nil
 			}
 		}
-		// The config is to be parsed: its heap first, then the parts'
-		// state, decoded in the background meanwhile.
-		reserveHeap(r.in)
+		// The config is to be parsed: the parts' state is decoded in the
+		// background meanwhile.
 		r.st.Decode()
 		if err := r.resolveAndPlan(ctx); err != nil {
 			return nil, err
@@ -174,17 +172,6 @@ func withInstance(ctx context.Context, opts *Options, command string, f func(r *
 		return nil, fmt.Errorf("finishing the run that was cut short: %w", err)
 	}
 	return f(r)
-}
-
-// reserveHeap asks for huge pages for the heap of an install of an
-// instance with many parts (see package hugeheap), before the parts'
-// state is decoded onto it; a no-op install, which parses nothing, does
-// not ask. An instance with a large state has a large config, and
-// installing it takes about a hundred times the state's size in heap.
-func reserveHeap(in *instance.Instance) {
-	if fi, err := os.Stat(in.StatePath()); err == nil && fi.Size() >= 128<<10 {
-		hugeheap.Reserve(int(min(fi.Size(), 8<<20)) * 100)
-	}
 }
 
 // run is one command's work on an instance.

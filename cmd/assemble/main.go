@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -34,13 +33,6 @@ const (
 )
 
 func main() {
-	// assemble runs for a fraction of a second and allocates heavily while
-	// it parses; collecting less often makes a large config's install a
-	// quarter faster. A memory limit keeps the heap bounded all the same.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-		debug.SetMemoryLimit(1 << 30)
-	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -1,5 +1,0 @@
-//go:build !linux
-
-package hugeheap
-
-func advise([]byte) bool { return false }
