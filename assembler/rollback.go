@@ -2,84 +2,71 @@ package assembler
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
+	"os/user"
+	"slices"
 	"strings"
 
-	ctyjson "github.com/zclconf/go-cty/cty/json"
-
+	"github.com/assemble-build/assemble/assembler/apply"
+	"github.com/assemble-build/assemble/assembler/config"
 	"github.com/assemble-build/assemble/assembler/instance"
-	"github.com/assemble-build/assemble/recipes"
+	"github.com/assemble-build/assemble/assembler/plan"
+	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
-// loadRevision reads the parts of a revision from its parts.json.
-func (r *run) loadRevision(rev string) ([]*planned, error) {
-	path := filepath.Join(r.in.Revision(rev), "parts.json")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("revision %s: %w", rev, err)
-	}
-	var pr plannedRevision
-	if err := json.Unmarshal(data, &pr); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	in := recipes.NewInstance(r.in.Name, r.in.Dir)
-	var out []*planned
-	for _, e := range pr.Parts {
-		rec, ok := recipes.Lookup(e.Recipe)
-		if !ok {
-			return nil, fmt.Errorf("%s: part %s: unknown recipe %s", path, e.Name, e.Recipe)
-		}
-		ty, err := ctyjson.UnmarshalType(e.Type)
-		if err != nil {
-			return nil, fmt.Errorf("%s: part %s: %v", path, e.Name, err)
-		}
-		val, err := ctyjson.Unmarshal(e.Options, ty)
-		if err != nil {
-			return nil, fmt.Errorf("%s: part %s: %v", path, e.Name, err)
-		}
-		p := &recipes.Part{Name: e.Name, Recipe: e.Recipe, Options: val.AsValueMap(), Instance: in}
-		out = append(out, &planned{part: p, recipe: rec, deps: e.DependsOn, outside: e.Outside,
-			digest: e.Digest, optHashes: decodeHashes(e.Hashes), storeKey: e.Store})
-	}
-	return out, nil
-}
-
-// Rollback switches an instance to an earlier revision, REV or the one
+// Rollback switches an instance to an earlier revision, rev or the one
 // before the current, and applies that revision's parts again: the files
 // of the parts that differ are installed from the revision's own record
-// and manifest snapshot, and its activation steps run.
+// and manifest snapshot, and its activation steps run. The instance
+// remembers what it remembered; the next install evaluates the config
+// again.
 func Rollback(ctx context.Context, opts *Options, rev string) (*Report, error) {
-	return withInstance(ctx, opts, "rollback", func(r *run) (*Report, error) {
-		target, err := r.rollbackTarget(rev)
+	return withInstance(ctx, opts, "rollback", func(s *session) (*Report, error) {
+		target, err := s.rollbackTarget(rev)
 		if err != nil {
 			return nil, err
 		}
-		parts, err := r.loadRevision(target)
+		rec, err := plan.ReadRecord(s.in.Revision(target), opts.Recipes, recipe.NewInstance(s.in.Name, s.in.Dir))
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("revision %s: %w", target, err)
 		}
-		r.parts, r.rev, r.action = parts, target, "rollback"
-		states := make([]*instance.PartState, len(r.st.Parts))
-		for i := range r.st.Parts {
-			states[i] = &r.st.Parts[i]
+		p := plan.FromRecord(s.in, s.st, rec)
+		rep := s.report(p, nil, nil)
+		if rep.UpToDate {
+			return rep, nil
 		}
-		r.missing = missingPaths(states)
-		r.diff()
-		return r.apply(ctx)
+		next := &instance.State{Time: now(), Manifest: s.st.Manifest, Config: s.st.Config, Vars: s.st.Vars, KeepRevisions: s.keepRevisions()}
+		e := &instance.Event{Action: "rollback", Manifest: s.st.Manifest}
+		if e.Manifest == "" {
+			e.Manifest = s.st.Config
+		}
+		if u, err := user.Current(); err == nil {
+			e.User = u.Username
+		}
+		run := &apply.Run{Instance: s.in, State: s.st, Plan: p, Recipes: opts.Recipes, Store: s.store(),
+			Next: next, Event: e, Offline: opts.Offline, Funcs: config.TemplateFuncs(), Progress: opts.Progress}
+		err = apply.Apply(ctx, run)
+		rep.Warnings = append(rep.Warnings, run.Warnings...)
+		return rep, err
 	})
+}
+
+// keepRevisions is how many revisions the instance keeps, for commands
+// that do not read the config.
+func (s *session) keepRevisions() int {
+	if s.st.KeepRevisions > 0 {
+		return s.st.KeepRevisions
+	}
+	return 5
 }
 
 // rollbackTarget finds the revision to roll back to: rev, which may be a
 // unique prefix, else the revision the current one replaced.
-func (r *run) rollbackTarget(rev string) (string, error) {
-	revs, err := r.in.Revisions()
+func (s *session) rollbackTarget(rev string) (string, error) {
+	revs, err := s.in.Revisions()
 	if err != nil {
 		return "", err
 	}
-	cur := r.in.CurrentRevision()
 	if rev != "" {
 		var found []string
 		for _, x := range revs {
@@ -93,14 +80,15 @@ func (r *run) rollbackTarget(rev string) (string, error) {
 		case len(found) > 1:
 			return "", &UsageError{Err: fmt.Errorf("revision %s is ambiguous: %s", rev, strings.Join(found, ", "))}
 		}
-		return "", &UsageError{Err: fmt.Errorf("instance %s has no revision %s; it has %s", r.in.Name, rev, strings.Join(revs, ", "))}
+		return "", &UsageError{Err: fmt.Errorf("instance %s has no revision %s; it has %s", s.in.Name, rev, strings.Join(revs, ", "))}
 	}
-	events, err := r.in.History()
+	cur := s.in.CurrentRevision()
+	events, err := s.in.History()
 	if err != nil {
 		return "", err
 	}
 	for i := len(events) - 1; i >= 0; i-- {
-		if e := events[i]; e.Revision == cur && e.Previous != "" && e.Previous != cur && contains(revs, e.Previous) {
+		if e := events[i]; e.Revision == cur && e.Previous != "" && e.Previous != cur && slices.Contains(revs, e.Previous) {
 			return e.Previous, nil
 		}
 	}
@@ -109,14 +97,5 @@ func (r *run) rollbackTarget(rev string) (string, error) {
 			return revs[i], nil
 		}
 	}
-	return "", fmt.Errorf("instance %s has no earlier revision to roll back to", r.in.Name)
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return "", fmt.Errorf("instance %s has no earlier revision to roll back to", s.in.Name)
 }

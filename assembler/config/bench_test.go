@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/assemble-build/assemble/recipes"
+	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
 // genConfig writes a config of n parts split over a base and a top file:
@@ -47,7 +47,7 @@ func BenchmarkLoadEvaluate(b *testing.B) {
 				if diags.HasErrors() {
 					b.Fatal(diags)
 				}
-				res, diags := Evaluate(cfg, EvalOptions{Instance: recipes.NewInstance("bench", "/srv/bench")})
+				res, diags := Evaluate(cfg, EvalOptions{Instance: recipe.NewInstance("bench", "/srv/bench"), Recipes: testRecipes()})
 				if diags.HasErrors() {
 					b.Fatal(diags)
 				}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/assemble-build/assemble/recipes"
+	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
 // TestErrorFixtures loads every directory under testdata/errors from its
@@ -112,7 +112,8 @@ func loadAndEvaluate(path string) hcl.Diagnostics {
 		return diags
 	}
 	_, ediags := Evaluate(cfg, EvalOptions{
-		Instance:  recipes.NewInstance("fixture", "/srv/assemble/instances/fixture"),
+		Instance:  recipe.NewInstance("fixture", "/srv/assemble/instances/fixture"),
+		Recipes:   testRecipes(),
 		LookupEnv: func(string) (string, bool) { return "", false },
 	})
 	return append(diags, ediags...)

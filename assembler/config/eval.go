@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,10 +13,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
-	"golang.org/x/mod/module"
-	"golang.org/x/mod/semver"
 
-	"github.com/assemble-build/assemble/recipes"
+	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
 // Manifest describes where the config files come from, as the manifest
@@ -32,13 +29,15 @@ type Manifest struct {
 type EvalOptions struct {
 	// Instance is where the parts will be installed; when it is not known,
 	// values that depend on it are unknown.
-	Instance recipes.Instance
+	Instance recipe.Instance
 	Manifest Manifest
 	// Vars are variable settings in increasing precedence: what the
 	// instance remembers, then ASSEMBLE_VAR_ variables, then --var flags.
 	Vars []VarSetting
-	// Go holds what version resolution found, by part name.
-	Go map[string]*recipes.GoModule
+	// Recipes are the recipes parts may name.
+	Recipes recipe.Registry
+	// Modules holds what version resolution found, by part name.
+	Modules map[string]*recipe.Module
 	// LookupEnv reads the environment for env(); os.LookupEnv when nil.
 	LookupEnv func(string) (string, bool)
 }
@@ -84,9 +83,9 @@ type Result struct {
 
 // Part is an evaluated part.
 type Part struct {
-	recipes.Part
+	recipe.Part
 	Block  *Block
-	Recipe recipes.Recipe
+	Recipe recipe.Recipe
 	// Outputs are what the recipe computed before install.
 	Outputs map[string]cty.Value
 	// Value is the part as part.NAME: its options and outputs.
@@ -116,14 +115,6 @@ var metaAttrs = map[string]cty.Type{
 	"depends_on":             cty.DynamicPseudoType,
 	"enabled":                cty.Bool,
 	"allow_outside_instance": cty.Bool,
-}
-
-var buildoutDefaults = map[string]cty.Value{
-	"allow_picked_versions": cty.True,
-	"show_picked_versions":  cty.False,
-	"allow_local":           cty.True,
-	"go_env":                cty.MapValEmpty(cty.String),
-	"keep_revisions":        cty.NumberIntVal(5),
 }
 
 // Evaluate evaluates a loaded config. It reports every problem it finds,
@@ -258,7 +249,7 @@ func (e *evaluator) run() {
 	e.evalParts()
 }
 
-func instanceValue(in recipes.Instance) cty.Value {
+func instanceValue(in recipe.Instance) cty.Value {
 	attrs := map[string]cty.Value{}
 	for k, v := range in.Paths() {
 		if in.Known {
@@ -418,182 +409,6 @@ func friendlyType(ty cty.Type) string {
 	return ty.FriendlyName()
 }
 
-func (e *evaluator) evalSettings() {
-	b := e.cfg.Buildout
-	typeOf := func(n string) cty.Type {
-		if ty, ok := buildoutAttrs[n]; ok {
-			return ty
-		}
-		return cty.DynamicPseudoType
-	}
-	defaultOf := func(n string, l *Layer) (cty.Value, bool) {
-		if n == "parts" {
-			order := len(e.cfg.Files)
-			if l != nil {
-				order = l.order
-			}
-			return e.declaredParts(order), true
-		}
-		v, ok := buildoutDefaults[n]
-		return v, ok
-	}
-	val := func(n string) cty.Value {
-		if def := b.Final(n); def != nil {
-			return e.evalDef(def, typeOf(n), e.root, defaultOf, typeOf)
-		}
-		v, _ := defaultOf(n, nil)
-		return v
-	}
-	s := &e.res.Settings
-	s.AllowPickedVersions = boolOr(val("allow_picked_versions"), true)
-	s.ShowPickedVersions = boolOr(val("show_picked_versions"), false)
-	s.AllowLocal = boolOr(val("allow_local"), true)
-	s.KeepRevisions = 5
-	if v := val("keep_revisions"); v.IsKnown() && !v.IsNull() {
-		n, acc := v.AsBigFloat().Int64()
-		if acc != big.Exact || n < 1 {
-			e.diag(attrError(b.Final("keep_revisions"), "Invalid keep_revisions", "keep_revisions is a whole number, 1 or more."))
-		} else {
-			s.KeepRevisions = int(n)
-		}
-	}
-	s.GoEnv = map[string]string{}
-	if v := val("go_env"); v.IsWhollyKnown() && !v.IsNull() {
-		for it := v.ElementIterator(); it.Next(); {
-			k, x := it.Element()
-			name := k.AsString()
-			switch name {
-			case "GOFLAGS", "GOWORK", "GOTOOLCHAIN", "GOENV", "GO111MODULE":
-				e.diag(attrError(b.Final("go_env"), "Variable not allowed in go_env",
-					fmt.Sprintf("assemble sets %s itself, so that every build runs the same way whatever the user's go environment says.", name)))
-				continue
-			}
-			if !x.IsNull() {
-				s.GoEnv[name] = x.AsString()
-			}
-		}
-	}
-	parts := val("parts")
-	if !parts.IsWhollyKnown() || parts.IsNull() {
-		return
-	}
-	seen := map[string]bool{}
-	for it := parts.ElementIterator(); it.Next(); {
-		_, x := it.Element()
-		name := x.AsString()
-		if seen[name] {
-			continue
-		}
-		seen[name] = true
-		if e.cfg.Part(name) == nil {
-			def := b.Final("parts")
-			e.diag(&hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Unknown part in parts",
-				Detail:   fmt.Sprintf("There is no part %q.%s", name, didYouMean(name, e.partNames())),
-				Subject:  def.Attr.Expr.Range().Ptr(),
-			})
-			continue
-		}
-		s.Parts = append(s.Parts, name)
-	}
-}
-
-// declaredParts lists the parts declared in the files applied before
-// position order, in declaration order: the default of buildout.parts.
-func (e *evaluator) declaredParts(order int) cty.Value {
-	var names []cty.Value
-	for _, p := range e.cfg.Parts {
-		if p.Layers[0].order < order {
-			names = append(names, cty.StringVal(p.Name))
-		}
-	}
-	if len(names) == 0 {
-		return cty.ListValEmpty(cty.String)
-	}
-	return cty.ListVal(names)
-}
-
-func (e *evaluator) partNames() []string {
-	names := make([]string, len(e.cfg.Parts))
-	for i, p := range e.cfg.Parts {
-		names[i] = p.Name
-	}
-	return names
-}
-
-func boolOr(v cty.Value, def bool) bool {
-	if !v.IsKnown() || v.IsNull() {
-		return def
-	}
-	return v.True()
-}
-
-func attrError(def *Def, summary, detail string) *hcl.Diagnostic {
-	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail}
-	if def != nil {
-		d.Subject = def.Attr.Expr.Range().Ptr()
-	}
-	return d
-}
-
-func (e *evaluator) evalPins() {
-	for _, p := range e.cfg.Versions {
-		if p.Expr == nil {
-			continue
-		}
-		v, diags := p.Expr.Value(e.root)
-		e.diag(diags...)
-		if diags.HasErrors() {
-			continue
-		}
-		if v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
-			e.diag(&hcl.Diagnostic{
-				Severity: hcl.DiagError, Summary: "Invalid pin",
-				Detail:  fmt.Sprintf("The pin of %s must be a version string, like \"v1.2.0\".", p.Module),
-				Subject: p.Expr.Range().Ptr(),
-			})
-			continue
-		}
-		ver := v.AsString()
-		if err := module.CheckPath(p.Module); err != nil {
-			e.diag(&hcl.Diagnostic{
-				Severity: hcl.DiagError, Summary: "Invalid module path",
-				Detail:  err.Error() + ".",
-				Subject: p.Key.Ptr(),
-			})
-			continue
-		}
-		if err := checkPin(p.Module, ver); err != nil {
-			e.diag(&hcl.Diagnostic{
-				Severity: hcl.DiagError, Summary: "Invalid pin",
-				Detail:  err.Error(),
-				Subject: p.Expr.Range().Ptr(),
-			})
-			continue
-		}
-		e.res.Pins[p.Module] = ver
-	}
-}
-
-// checkPin reports a pin that is not a canonical version of module mod.
-func checkPin(mod, ver string) error {
-	if !semver.IsValid(ver) {
-		hint := ""
-		if semver.IsValid("v" + ver) {
-			hint = fmt.Sprintf(" Did you mean \"v%s\"?", ver)
-		}
-		return fmt.Errorf("%q is not a version of %s: a pin is an exact semantic version such as \"v1.2.0\", not a constraint.%s", ver, mod, hint)
-	}
-	if c := semver.Canonical(ver); c != ver && c+"+incompatible" != ver {
-		return fmt.Errorf("%q is not a canonical version; did you mean %q?", ver, c)
-	}
-	if err := module.Check(mod, ver); err != nil {
-		return fmt.Errorf("%s@%s: %v", mod, ver, err.(*module.ModuleError).Err)
-	}
-	return nil
-}
-
 func didYouMean(given string, names []string) string {
 	if s := suggest(given, names); s != "" {
 		return fmt.Sprintf(" Did you mean %q?", s)
@@ -612,7 +427,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // resolvePath makes a path option absolute: a source path against the
 // directory of the file that set it, a target path against the instance.
-func resolvePath(v cty.Value, kind recipes.PathKind, fileDir string, in recipes.Instance) cty.Value {
+func resolvePath(v cty.Value, kind recipe.PathKind, fileDir string, in recipe.Instance) cty.Value {
 	if v.IsNull() || !v.IsKnown() {
 		return v
 	}
@@ -624,7 +439,7 @@ func resolvePath(v cty.Value, kind recipes.PathKind, fileDir string, in recipes.
 		if filepath.IsAbs(p) {
 			return cty.StringVal(filepath.Clean(p))
 		}
-		if kind == recipes.SourcePath {
+		if kind == recipe.SourcePath {
 			return cty.StringVal(filepath.Join(fileDir, p))
 		}
 		if !in.Known {

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/assemble-build/assemble/recipes"
+	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
 // FuzzLoad feeds arbitrary bytes to the loader and evaluator as a config
@@ -50,7 +50,8 @@ part "a" {
 			return
 		}
 		res, _ := Evaluate(cfg, EvalOptions{
-			Instance:  recipes.NewInstance("f", "/i"),
+			Instance:  recipe.NewInstance("f", "/i"),
+			Recipes:   testRecipes(),
 			LookupEnv: func(string) (string, bool) { return "", false },
 		})
 		if res == nil {

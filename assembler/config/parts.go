@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/assemble-build/assemble/recipes"
+	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
 // evalParts checks every part block against its recipe, finds the
@@ -52,7 +52,7 @@ func (e *evaluator) evalParts() {
 	e.res.Parts = e.selected(order, byName)
 }
 
-func (p *Part) spec() *recipes.Spec {
+func (p *Part) spec() *recipe.Spec {
 	if p.Recipe == nil {
 		return nil
 	}
@@ -94,19 +94,19 @@ func (e *evaluator) preparePart(b *Block) *Part {
 	if def := b.Final("recipe"); def == nil {
 		e.diag(&hcl.Diagnostic{
 			Severity: hcl.DiagError, Summary: "Missing recipe",
-			Detail:  fmt.Sprintf("Part %q names no recipe; every part needs one, like recipe = \"file\". The recipes are %s.", b.Name, strings.Join(recipes.Names(), ", ")),
+			Detail:  fmt.Sprintf("Part %q names no recipe; every part needs one, like recipe = \"file\". The recipes are %s.", b.Name, strings.Join(e.opts.Recipes.Names(), ", ")),
 			Subject: b.DeclRange().Ptr(),
 		})
 	} else if e.staticOnly(def, "recipe") {
 		v := e.evalDef(def, cty.String, e.root, p.defaultOf, p.typeOf)
 		if v.IsKnown() && !v.IsNull() {
 			name := v.AsString()
-			if r, ok := recipes.Lookup(name); ok {
+			if r, ok := e.opts.Recipes.Lookup(name); ok {
 				p.Recipe, p.Part.Recipe = r, name
 			} else {
 				e.diag(&hcl.Diagnostic{
 					Severity: hcl.DiagError, Summary: "Unknown recipe",
-					Detail:  fmt.Sprintf("There is no recipe %q.%s The recipes are %s.", name, didYouMean(name, recipes.Names()), strings.Join(recipes.Names(), ", ")),
+					Detail:  fmt.Sprintf("There is no recipe %q.%s The recipes are %s.", name, didYouMean(name, e.opts.Recipes.Names()), strings.Join(e.opts.Recipes.Names(), ", ")),
 					Subject: def.Attr.Expr.Range().Ptr(),
 				})
 			}
@@ -349,7 +349,7 @@ func (e *evaluator) evalPart(p *Part, byName map[string]*Part) {
 	in := e.opts.Instance
 	p.Options = make(map[string]cty.Value, len(spec.Options))
 	p.Instance = in
-	p.Go = e.opts.Go[p.Name]
+	p.Module = e.opts.Modules[p.Name]
 	for _, o := range spec.Options {
 		def := p.Block.Final(o.Name)
 		if def == nil {
@@ -361,9 +361,9 @@ func (e *evaluator) evalPart(p *Part, byName map[string]*Part) {
 			continue
 		}
 		v := e.evalDef(def, o.Type, scope, p.defaultOf, p.typeOf)
-		if o.Path != recipes.NotPath {
+		if o.Path != recipe.NotPath {
 			v = resolvePath(v, o.Path, def.Layer.File.Dir, in)
-			if o.Path == recipes.TargetPath && in.Known && !p.AllowOutside {
+			if o.Path == recipe.TargetPath && in.Known && !p.AllowOutside {
 				e.checkInside(def, v, in.Dir)
 			}
 		}

@@ -1,5 +1,5 @@
-// Package instance lays out instances on disk, locks them, and keeps
-// their state and history.
+// Package instance lays out instances on disk, lets one process at a
+// time hold each, and keeps their state and history.
 //
 //	<root>/instances/<name>/
 //	  bin -> code/current/bin
@@ -8,39 +8,21 @@
 //	  code/<rev>/local -> ../local
 //	  code/local/             developer checkouts
 //	  code/current -> <rev>
-//	  .assemble/              state.json, history.jsonl, lock, journal.json
+//	  .assemble/              state.json, history.jsonl, journal.json,
+//	                          lock, lock.holder
 package instance
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/assemble-build/assemble/assembler/fsutil"
 )
-
-// DefaultRoot is where instances live when neither --root nor
-// ASSEMBLE_ROOT says: $XDG_DATA_HOME/assemble, else
-// ~/.local/share/assemble.
-func DefaultRoot() string {
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "assemble")
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(os.TempDir(), "assemble")
-	}
-	return filepath.Join(home, ".local", "share", "assemble")
-}
 
 // Instance is one instance directory.
 type Instance struct {
@@ -204,98 +186,23 @@ func (in *Instance) Revisions() ([]string, error) {
 	return out, nil
 }
 
-// Holder describes the process that holds an instance's lock.
-type Holder struct {
-	PID     int       `json:"pid"`
-	User    string    `json:"user"`
-	Host    string    `json:"host"`
-	Command string    `json:"command"`
-	Since   time.Time `json:"since"`
-}
-
-// LockedError says an instance is locked by another process.
-type LockedError struct {
-	Name   string
-	Holder *Holder
-}
-
-// ErrLocked is what every LockedError wraps.
-var ErrLocked = errors.New("instance is locked")
-
-func (e *LockedError) Error() string {
-	if e.Holder == nil {
-		return fmt.Sprintf("instance %s is locked by another assemble", e.Name)
-	}
-	h := e.Holder
-	return fmt.Sprintf("instance %s is locked: %s (pid %d, %s@%s) has held it since %s",
-		e.Name, h.Command, h.PID, h.User, h.Host, h.Since.Format(time.RFC3339))
-}
-
-func (e *LockedError) Unwrap() error { return ErrLocked }
-
-// Lock is a held instance lock: an flock on .assemble/lock, released
-// when the process ends, however it ends.
-type Lock struct{ f *os.File }
-
-// Lock takes the instance's lock without waiting, and records who holds
-// it and since when, for anyone refused.
-func (in *Instance) Lock(command string) (*Lock, error) {
-	if err := in.makeDir(); err != nil {
-		return nil, fmt.Errorf("locking instance %s: %w", in.Name, err)
-	}
-	if err := os.MkdirAll(in.Meta(), 0o755); err != nil {
-		return nil, fmt.Errorf("locking instance %s: %w", in.Name, err)
-	}
-	f, err := os.OpenFile(filepath.Join(in.Meta(), "lock"), os.O_RDWR|os.O_CREATE, 0o644)
+// PruneRevisions removes the oldest revisions beyond the newest keep,
+// never the current one, and returns those it removed.
+func (in *Instance) PruneRevisions(keep int) ([]string, error) {
+	revs, err := in.Revisions()
 	if err != nil {
-		return nil, fmt.Errorf("locking instance %s: %w", in.Name, err)
+		return nil, err
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		defer f.Close()
-		if errors.Is(err, unix.EWOULDBLOCK) {
-			le := &LockedError{Name: in.Name}
-			var h Holder
-			if data, rerr := os.ReadFile(f.Name()); rerr == nil && json.Unmarshal(data, &h) == nil {
-				le.Holder = &h
-			}
-			return nil, le
+	cur := in.CurrentRevision()
+	var removed []string
+	for i := 0; i < len(revs)-keep; i++ {
+		if revs[i] == cur {
+			continue
 		}
-		return nil, fmt.Errorf("locking instance %s: %w", in.Name, err)
+		if err := os.RemoveAll(in.Revision(revs[i])); err != nil {
+			return removed, err
+		}
+		removed = append(removed, revs[i])
 	}
-	h := Holder{PID: os.Getpid(), Command: command, Since: time.Now().UTC().Truncate(time.Second)}
-	if u, err := user.Current(); err == nil {
-		h.User = u.Username
-	}
-	h.Host, _ = os.Hostname()
-	data, _ := json.Marshal(h)
-	if err := f.Truncate(0); err == nil {
-		_, _ = f.WriteAt(append(data, '\n'), 0)
-	}
-	return &Lock{f: f}, nil
-}
-
-// Holder returns who holds the instance's lock, or nil when no one does.
-func (in *Instance) Holder() *Holder {
-	f, err := os.Open(filepath.Join(in.Meta(), "lock"))
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB); err == nil {
-		_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
-		return nil
-	}
-	var h Holder
-	if data, err := os.ReadFile(f.Name()); err == nil && json.Unmarshal(data, &h) == nil {
-		return &h
-	}
-	return &Holder{}
-}
-
-// Unlock releases the lock.
-func (l *Lock) Unlock() {
-	if l != nil && l.f != nil {
-		_ = l.f.Truncate(0)
-		l.f.Close()
-	}
+	return removed, nil
 }

@@ -24,37 +24,77 @@ func TestOpen(t *testing.T) {
 	}
 }
 
-// TestLock checks that a held lock refuses a second taker, saying who holds
-// it, and that releasing it lets the next one in.
-func TestLock(t *testing.T) {
+// TestAcquire checks that a held instance refuses a second taker, saying
+// who holds it, and that releasing it lets the next one in.
+func TestAcquire(t *testing.T) {
 	in, _ := Open(t.TempDir(), "dev")
-	a, err := in.Lock("assemble install dev")
+	if h := in.Holder(); h != nil {
+		t.Errorf("Holder of a new instance = %+v", h)
+	}
+	a, err := in.Acquire("assemble install dev", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if h := in.Holder(); h == nil || h.Command != "assemble install dev" || h.PID != os.Getpid() {
 		t.Errorf("Holder = %+v", h)
 	}
-	_, err = in.Lock("assemble gc dev")
-	var le *LockedError
-	if !errors.As(err, &le) || !errors.Is(err, ErrLocked) {
-		t.Fatalf("second Lock = %v, want a LockedError", err)
+	_, err = in.Acquire("assemble gc dev", 0)
+	var be *BusyError
+	if !errors.As(err, &be) || !errors.Is(err, ErrBusy) {
+		t.Fatalf("second Acquire = %v, want a BusyError", err)
 	}
-	if le.Holder == nil || le.Holder.Command != "assemble install dev" || time.Since(le.Holder.Since) > time.Minute {
-		t.Errorf("holder = %+v", le.Holder)
+	if be.Holder == nil || be.Holder.Command != "assemble install dev" || time.Since(be.Holder.Since) > time.Minute {
+		t.Errorf("holder = %+v", be.Holder)
 	}
 	if !strings.Contains(err.Error(), "instance dev is locked: assemble install dev (pid ") {
 		t.Errorf("message %q", err)
 	}
-	a.Unlock()
+	a.Release()
+	a.Release() // again: nothing happens
 	if h := in.Holder(); h != nil {
-		t.Errorf("Holder after Unlock = %+v", h)
+		t.Errorf("Holder after Release = %+v", h)
 	}
-	b, err := in.Lock("assemble gc dev")
+	if _, err := os.Stat(filepath.Join(in.Meta(), "lock.holder")); !os.IsNotExist(err) {
+		t.Errorf("holder record after Release: %v", err)
+	}
+	b, err := in.Acquire("assemble gc dev", 0)
 	if err != nil {
-		t.Fatalf("Lock after Unlock: %v", err)
+		t.Fatalf("Acquire after Release: %v", err)
 	}
-	b.Unlock()
+	b.Release()
+}
+
+// TestAcquireWait checks that Acquire waits for a holder that releases
+// the instance in time.
+func TestAcquireWait(t *testing.T) {
+	in, _ := Open(t.TempDir(), "dev")
+	a, err := in.Acquire("assemble install dev", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(100*time.Millisecond, a.Release)
+	b, err := in.Acquire("assemble gc dev", 10*time.Second)
+	if err != nil {
+		t.Fatalf("Acquire while the holder releases: %v", err)
+	}
+	if h := in.Holder(); h == nil || h.Command != "assemble gc dev" {
+		t.Errorf("Holder = %+v", h)
+	}
+	b.Release()
+}
+
+// TestAcquireError checks that an instance that cannot be locked at all
+// says why.
+func TestAcquireError(t *testing.T) {
+	root := t.TempDir()
+	in, _ := Open(root, "dev")
+	if err := os.WriteFile(filepath.Join(root, "instances"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := in.Acquire("assemble install dev", 0)
+	if err == nil || !strings.HasPrefix(err.Error(), "locking instance dev: ") || errors.Is(err, ErrBusy) {
+		t.Errorf("Acquire under a file = %v", err)
+	}
 }
 
 func TestStateRoundTrip(t *testing.T) {
@@ -80,8 +120,8 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Errorf("state after a round trip = %+v", got)
 	}
 	data, _ := os.ReadFile(in.StatePath())
-	if lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n"); len(lines) != 2 || !strings.HasSuffix(lines[0], `"parts":1}`) {
-		t.Errorf("state file = %q, want a first line giving the number of parts, then a line per part", data)
+	if !strings.HasPrefix(string(data), `{"version":3,`) || strings.Count(string(data), "\n") != 1 {
+		t.Errorf("state file = %q, want one JSON document of version 3", data)
 	}
 }
 
@@ -94,13 +134,15 @@ func TestLoadState(t *testing.T) {
 		err        string // what the error says, "" for none
 	}{
 		{"version 1", v1, ""},
+		{"version 3", strings.Replace(v1, `"version":1`, `"version":3`, 1), ""},
 		{"version 2", head + `"parts":2}` + "\n" + part + "\n" + strings.Replace(part, `"a"`, `"b"`, 1) + "\n", ""},
 		{"no parts", head + `"parts":0}` + "\n", ""},
 		{"broken", "{", "state.json:1: unexpected end of JSON input"},
 		{"broken part", head + `"parts":2}` + "\n" + part + "\n" + `{"name":3}` + "\n", "state.json:3: json: cannot unmarshal number"},
 		{"part missing", head + `"parts":2}` + "\n" + part + "\n", "state.json: 1 parts, the first line says 2"},
-		{"count absurd", head + `"parts":99999}` + "\n" + part + "\n", "state.json:1: 99999 parts"},
-		{"newer", `{"version":3}` + "\n", "state version 3, this assemble reads versions 1 to 2"},
+		{"count absurd", head + `"parts":99999}` + "\n" + part + "\n", "state.json: 1 parts, the first line says 99999"},
+		{"broken document", `{"version":3,"parts":[{"name":3}]}` + "\n", "state.json: json: cannot unmarshal number"},
+		{"newer", `{"version":4}` + "\n", "state version 4, this assemble reads versions 1 to 3"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			in, _ := Open(t.TempDir(), "dev")

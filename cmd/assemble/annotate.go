@@ -1,11 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 
 	"github.com/spf13/cobra"
 
-	"github.com/assemble-build/assemble/recipes"
+	"github.com/assemble-build/assemble/assembler"
 )
 
 func newAnnotate(g *globals) *cobra.Command {
@@ -22,7 +23,7 @@ instance or on resolved versions are shown as written, marked "known at
 install". With --json, the same as a JSON document.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, diags, err := g.source().Evaluate(recipes.Instance{}, nil)
+			res, diags, err := assembler.Evaluate(context.Background(), g.options(""))
 			if err != nil {
 				return err
 			}

@@ -1,12 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/assemble-build/assemble/recipes"
+	"github.com/assemble-build/assemble/assembler"
 )
 
 func newGraph(g *globals) *cobra.Command {
@@ -21,7 +22,7 @@ Parts that will not be installed are drawn dashed.
   assemble graph -c buildout.hcl | dot -Tsvg > parts.svg`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, diags, err := g.source().Evaluate(recipes.Instance{}, nil)
+			res, diags, err := assembler.Evaluate(context.Background(), g.options(""))
 			if err != nil {
 				return err
 			}

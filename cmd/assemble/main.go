@@ -12,13 +12,15 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/assemble-build/assemble/assembler"
 	"github.com/assemble-build/assemble/assembler/instance"
 	"github.com/assemble-build/assemble/assembler/resolve"
+	"github.com/assemble-build/assemble/assembler/source"
+	"github.com/assemble-build/assemble/recipes/builtin"
 )
 
 // Exit codes. They are documented in docs/cli.md; keep the two in step.
@@ -29,7 +31,7 @@ const (
 	exitConfig  = 3 // the manifest or the values given for it are wrong
 	exitResolve = 4 // versions could not be resolved: unknown module, no matching version, hash mismatch, picked versions refused
 	exitBuild   = 5 // a part failed to install or activate; the instance is as it was
-	exitLocked  = 6 // another assemble holds the instance's lock
+	exitBusy    = 6 // another assemble holds the instance
 )
 
 func main() {
@@ -43,12 +45,10 @@ func (e usageError) Error() string { return e.err.Error() }
 
 // globals are the flags every command shares.
 type globals struct {
-	config   string
-	manifest string
-	root     string
-	vars     []string
-	stdout   io.Writer
-	stderr   io.Writer
+	flags  source.Flags
+	wait   time.Duration
+	stdout io.Writer
+	stderr io.Writer
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -87,10 +87,11 @@ Exit status: 0 success, 1 other errors, 2 usage, 3 configuration,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
-	pf.StringVarP(&g.config, "config", "c", "", "top config `file` (default $ASSEMBLE_CONFIG, else buildout.hcl)")
-	pf.StringVar(&g.manifest, "manifest", "", "manifest the config is in: a directory, or a git `URL#ref` (default $ASSEMBLE_MANIFEST)")
-	pf.StringVar(&g.root, "root", "", "`directory` instances live under (default $ASSEMBLE_ROOT, else $XDG_DATA_HOME/assemble or ~/.local/share/assemble)")
-	pf.StringArrayVar(&g.vars, "var", nil, "set a variable, `NAME=VALUE` (repeatable; also ASSEMBLE_VAR_NAME)")
+	pf.StringVarP(&g.flags.Config, "config", "c", "", "top config `file` (default $ASSEMBLE_CONFIG, else buildout.hcl)")
+	pf.StringVar(&g.flags.Manifest, "manifest", "", "manifest the config is in: a directory, or a git `URL#ref` (default $ASSEMBLE_MANIFEST)")
+	pf.StringVar(&g.flags.Root, "root", "", "`directory` instances live under (default $ASSEMBLE_ROOT, else $XDG_DATA_HOME/assemble or ~/.local/share/assemble)")
+	pf.StringArrayVar(&g.flags.Vars, "var", nil, "set a variable, `NAME=VALUE` (repeatable; also ASSEMBLE_VAR_NAME)")
+	pf.DurationVar(&g.wait, "wait", 0, "wait up to `DURATION` (like 30s) for another assemble to finish with the instance")
 	root.AddCommand(
 		newInstall(g, false),
 		newInstall(g, true),
@@ -109,25 +110,18 @@ Exit status: 0 success, 1 other errors, 2 usage, 3 configuration,
 	return root
 }
 
-// source returns where the config comes from, by flag, else environment.
-func (g *globals) source() *assembler.Source {
-	s := &assembler.Source{Config: g.config, ManifestDir: g.manifest, Vars: g.vars}
-	if s.Config == "" {
-		s.Config = os.Getenv("ASSEMBLE_CONFIG")
-	}
-	if s.ManifestDir == "" {
-		s.ManifestDir = os.Getenv("ASSEMBLE_MANIFEST")
-	}
-	return s
+// options returns the options of a command on instance name (empty for
+// none). Where each setting comes from (flag, environment, what the
+// instance remembers, default) is package source's decision, not this
+// one's.
+func (g *globals) options(name string) *assembler.Options {
+	env := os.Environ()
+	return &assembler.Options{Root: source.Root(g.flags.Root, env), Name: name, Flags: g.flags, Environ: env,
+		Recipes: builtin.Recipes(), Wait: g.wait, Progress: g.stderr}
 }
 
-// noArgs and friends make argument mistakes usage errors.
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return usageError{fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), strings.Join(args, " "))}
-	}
-	return nil
-}
+// root returns the directory instances live under.
+func (g *globals) root() string { return source.Root(g.flags.Root, os.Environ()) }
 
 // report prints err the way its kind wants and returns the exit code.
 func report(g *globals, cmd *cobra.Command, err error) int {
@@ -148,8 +142,8 @@ func report(g *globals, cmd *cobra.Command, err error) int {
 	}
 	fmt.Fprintf(g.stderr, "assemble: %v\n", err)
 	switch {
-	case errors.Is(err, instance.ErrLocked):
-		return exitLocked
+	case errors.Is(err, instance.ErrBusy):
+		return exitBusy
 	case errors.Is(err, assembler.ErrConfig):
 		return exitConfig
 	case errors.Is(err, resolve.ErrResolve):
@@ -163,37 +157,4 @@ func report(g *globals, cmd *cobra.Command, err error) int {
 // isCobraUsage recognizes the errors cobra makes for unknown commands.
 func isCobraUsage(err error) bool {
 	return strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag")
-}
-
-// writeDiags prints diagnostics as HCL does, with source snippets, in
-// colour only on a terminal.
-func writeDiags(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File) {
-	if len(diags) == 0 {
-		return
-	}
-	color := false
-	width := uint(0)
-	if f, ok := w.(*os.File); ok && isTerminal(f) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" {
-		color, width = true, 100
-	}
-	wr := hcl.NewDiagnosticTextWriter(w, files, width, color)
-	_ = wr.WriteDiagnostics(diags)
-	if n := errorCount(diags); n > 1 {
-		fmt.Fprintf(w, "%d errors.\n", n)
-	}
-}
-
-func errorCount(diags hcl.Diagnostics) int {
-	n := 0
-	for _, d := range diags {
-		if d.Severity == hcl.DiagError {
-			n++
-		}
-	}
-	return n
-}
-
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -151,11 +151,11 @@ func cmdCheckout(ts *testscript.TestScript, neg bool, args []string) {
 	}))
 }
 
-// held are the instance locks scripts hold, by work directory and
-// instance; scripts run in parallel.
+// held are the instances scripts hold, by work directory and instance;
+// scripts run in parallel.
 var (
 	heldMu sync.Mutex
-	held   = map[string]*instance.Lock{}
+	held   = map[string]*instance.Hold{}
 )
 
 // cmdHold takes an instance's lock, as another assemble would hold it,
@@ -168,12 +168,12 @@ func cmdHold(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	in, err := instance.Open(ts.Getenv("ASSEMBLE_ROOT"), args[0])
 	ts.Check(err)
-	lk, err := in.Lock("assemble install " + args[0])
+	hold, err := in.Acquire("assemble install "+args[0], 0)
 	ts.Check(err)
 	heldMu.Lock()
-	held[ts.Getenv("WORK")+args[0]] = lk
+	held[ts.Getenv("WORK")+args[0]] = hold
 	heldMu.Unlock()
-	ts.Defer(lk.Unlock)
+	ts.Defer(hold.Release)
 }
 
 // cmdRelease releases a lock hold took.
@@ -184,8 +184,8 @@ func cmdRelease(ts *testscript.TestScript, neg bool, args []string) {
 	key := ts.Getenv("WORK") + args[0]
 	heldMu.Lock()
 	defer heldMu.Unlock()
-	if lk := held[key]; lk != nil {
-		lk.Unlock()
+	if hold := held[key]; hold != nil {
+		hold.Release()
 	}
 	delete(held, key)
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/assemble-build/assemble/assembler"
 	"github.com/assemble-build/assemble/assembler/fsutil"
 	"github.com/assemble-build/assemble/assembler/resolve"
-	"github.com/assemble-build/assemble/recipes"
 )
 
 func newVersions(g *globals) *cobra.Command {
@@ -43,16 +42,9 @@ the lock of this resolution to it.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := context.Background()
-			opts := assembler.ResolveOptions{Newest: newest, Offline: offline}
-			if lockFile != "" {
-				checks, err := assembler.ReadLockCheck(lockFile)
-				if err != nil {
-					return err
-				}
-				opts.Checks = checks
-			}
-			src := g.source()
-			r, err := src.Resolve(ctx, recipes.Instance{}, opts)
+			opts := g.options("")
+			opts.Newest, opts.Offline, opts.LockFile = newest, offline, lockFile
+			r, err := assembler.Versions(ctx, opts)
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,4 @@
 part "server" { # ERROR: Missing required option
-  recipe  = "go.build"
+  recipe  = "build"
   version = "^1.0"
 }

@@ -12,7 +12,7 @@ part "f" { # ERROR: Missing option
 }
 
 part "g" {
-  recipe   = "go.build"
+  recipe   = "build"
   module   = "example.com/lava/server"
   version  = "^^1.4" # ERROR: Invalid version constraint
   packages = ["./cmd/..."] # ERROR: Package patterns are not allowed

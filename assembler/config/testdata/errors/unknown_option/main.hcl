@@ -1,6 +1,6 @@
 part "server" {
-  recipe   = "go.build"
+  recipe   = "build"
   module   = "example.com/lava/server"
   package  = ["./cmd/x"] # ERROR: Did you mean "packages"?
-  colour   = "blue" # ERROR: Recipe go.build has no option "colour"
+  colour   = "blue" # ERROR: Recipe build has no option "colour"
 }

@@ -1,5 +1,5 @@
 part "server" {
-  recipe = "go.build"
+  recipe = "build"
   module = "example.com/lava/server"
 }
 

@@ -1,4 +1,4 @@
 part "server" {
-  recipe = "go.bild" # ERROR: Did you mean "go.build"?
+  recipe = "biuld" # ERROR: Did you mean "build"?
   module = "example.com/lava/server"
 }

@@ -1,4 +1,4 @@
-package recipes
+package builtin
 
 import (
 	"archive/tar"

@@ -1,4 +1,4 @@
-package recipes
+package builtin
 
 import (
 	"context"
@@ -8,34 +8,36 @@ import (
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
 // Command runs programs at the phases of a part's life: install (when the
-// part is installed or its options change), update (on upgrade, when the
-// part is kept) and activate (after the instance switches to a revision:
-// service restarts, migrations).
+// part is installed or its options change), update (on every install that
+// keeps the part) and activate (after the instance switches to a
+// revision: service restarts, migrations).
 type Command struct{}
 
-var commandSpec = &Spec{
+var commandSpec = &recipe.Spec{
 	Name: "command",
 	Doc:  "Runs commands (argv lists, no shell) at install, update and activate.",
-	Options: []Option{
+	Options: []recipe.Option{
 		{Name: "install", Type: cty.List(cty.String), Doc: "argv run when the part is installed or reinstalled"},
-		{Name: "update", Type: cty.List(cty.String), Doc: "argv run by upgrade when the part is kept"},
+		{Name: "update", Type: cty.List(cty.String), Doc: "argv run by every install and upgrade that keeps the part"},
 		{Name: "activate", Type: cty.List(cty.String), Doc: "argv run after the instance switches to a new revision"},
 		{Name: "env", Type: cty.Map(cty.String), Default: cty.MapValEmpty(cty.String), Doc: "extra environment"},
-		{Name: "dir", Type: cty.String, Path: TargetPath, Doc: "working directory (default: the instance directory)"},
-		{Name: "creates", Type: cty.List(cty.String), Default: cty.ListValEmpty(cty.String), Path: TargetPath, Doc: "paths the install command makes; tracked, and removed on uninstall"},
+		{Name: "dir", Type: cty.String, Path: recipe.TargetPath, Doc: "working directory (default: the instance directory)"},
+		{Name: "creates", Type: cty.List(cty.String), Default: cty.ListValEmpty(cty.String), Path: recipe.TargetPath, Doc: "paths the install command makes; tracked, and removed on uninstall"},
 	},
-	Outputs: []Output{
+	Outputs: []recipe.Output{
 		{Name: "creates", Type: cty.List(cty.String), Doc: "the tracked paths"},
 	},
 }
 
-func (Command) Spec() *Spec { return commandSpec }
+func (Command) Spec() *recipe.Spec { return commandSpec }
 
-func (Command) Check(p *Part) []Problem {
-	var probs []Problem
+func (Command) Check(p *recipe.Part) []recipe.Problem {
+	var probs []recipe.Problem
 	n := 0
 	for _, phase := range []string{"install", "update", "activate"} {
 		v := p.Options[phase]
@@ -44,22 +46,22 @@ func (Command) Check(p *Part) []Problem {
 		}
 		n++
 		if v.IsKnown() && v.LengthInt() == 0 {
-			probs = append(probs, Problem{Option: phase, Summary: "Empty command", Detail: "A command is a list whose first element is the program to run."})
+			probs = append(probs, recipe.Problem{Option: phase, Summary: "Empty command", Detail: "A command is a list whose first element is the program to run."})
 		}
 	}
 	if n == 0 {
-		probs = append(probs, Problem{Summary: "Missing option", Detail: "A command part needs at least one of install, update or activate."})
+		probs = append(probs, recipe.Problem{Summary: "Missing option", Detail: "A command part needs at least one of install, update or activate."})
 	}
 	return probs
 }
 
-func (Command) Outputs(p *Part) (map[string]cty.Value, error) {
+func (Command) Outputs(p *recipe.Part) (map[string]cty.Value, error) {
 	return map[string]cty.Value{"creates": p.Options["creates"]}, nil
 }
 
 // Install runs the install command, then checks and tracks what it was
 // declared to make.
-func (c Command) Install(ctx context.Context, p *Part, h Host) error {
+func (c Command) Install(ctx context.Context, p *recipe.Part, h recipe.Host) error {
 	if err := c.run(ctx, p, h, "install"); err != nil {
 		return err
 	}
@@ -74,17 +76,20 @@ func (c Command) Install(ctx context.Context, p *Part, h Host) error {
 	return nil
 }
 
+// Updates reports whether the part has an update command.
+func (Command) Updates(p *recipe.Part) bool { return len(p.Strings("update")) > 0 }
+
 // Update runs the update command.
-func (c Command) Update(ctx context.Context, p *Part, h Host) error {
+func (c Command) Update(ctx context.Context, p *recipe.Part, h recipe.Host) error {
 	return c.run(ctx, p, h, "update")
 }
 
 // Activate runs the activate command.
-func (c Command) Activate(ctx context.Context, p *Part, h Host) error {
+func (c Command) Activate(ctx context.Context, p *recipe.Part, h recipe.Host) error {
 	return c.run(ctx, p, h, "activate")
 }
 
-func (Command) run(ctx context.Context, p *Part, h Host, phase string) error {
+func (Command) run(ctx context.Context, p *recipe.Part, h recipe.Host, phase string) error {
 	argv := p.Strings(phase)
 	if len(argv) == 0 {
 		return nil

@@ -1,10 +1,12 @@
-package recipes
+package builtin
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
 func TestBinaryName(t *testing.T) {
@@ -39,8 +41,8 @@ func TestPackagePath(t *testing.T) {
 }
 
 // part builds a Part with spec defaults and the given options.
-func part(r Recipe, opts map[string]cty.Value) *Part {
-	p := &Part{Name: "p", Recipe: r.Spec().Name, Options: map[string]cty.Value{}, Instance: NewInstance("i", "/srv/i")}
+func part(r recipe.Recipe, opts map[string]cty.Value) *recipe.Part {
+	p := &recipe.Part{Name: "p", Recipe: r.Spec().Name, Options: map[string]cty.Value{}, Instance: recipe.NewInstance("i", "/srv/i")}
 	for _, o := range r.Spec().Options {
 		v := o.Default
 		if v == cty.NilVal {
@@ -65,12 +67,13 @@ func TestCheck(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		r    Recipe
+		r    recipe.Recipe
 		opts map[string]cty.Value
 		want string // substring of the problems, "" for none
 	}{
 		{"go.build ok", GoBuild{}, map[string]cty.Value{"module": s("example.com/m"), "packages": list("./cmd/x")}, ""},
 		{"go.build bad module", GoBuild{}, map[string]cty.Value{"module": s("Example Com")}, "Invalid module path"},
+		{"go.build bad constraint", GoBuild{}, map[string]cty.Value{"module": s("example.com/m"), "version": s("^^1.4")}, "Invalid version constraint"},
 		{"go.build pattern", GoBuild{}, map[string]cty.Value{"module": s("example.com/m"), "packages": list("./...")}, "Package patterns"},
 		{"go.build foreign package", GoBuild{}, map[string]cty.Value{"module": s("example.com/m"), "packages": list("example.com/other/cmd")}, "outside the module"},
 		{"go.build controlled env", GoBuild{}, map[string]cty.Value{"module": s("example.com/m"), "env": cty.MapVal(map[string]cty.Value{"GOFLAGS": s("-x")})}, "not allowed"},
@@ -122,14 +125,14 @@ func TestOutputs(t *testing.T) {
 	if out["version"].IsKnown() {
 		t.Error("version is known before resolution")
 	}
-	p.Go = &GoModule{Path: "example.com/lava/lavacli/v2", Version: "v2.1.0", Dir: "/cache/x"}
+	p.Module = &recipe.Module{Path: "example.com/lava/lavacli/v2", Version: "v2.1.0", Dir: "/cache/x"}
 	out, _ = GoBuild{}.Outputs(p)
 	if got := out["version"].AsString(); got != "v2.1.0" {
 		t.Errorf("version = %q", got)
 	}
 
 	// Without an instance, paths are unknown but the binaries' names are not.
-	p.Instance = Instance{}
+	p.Instance = recipe.Instance{}
 	out, _ = GoBuild{}.Outputs(p)
 	if out["bin"].IsWhollyKnown() || len(out["bin"].AsValueMap()) != 2 {
 		t.Errorf("bin = %#v, want two unknown paths", out["bin"])

@@ -1,4 +1,4 @@
-package recipes
+package builtin
 
 import (
 	"context"
@@ -11,44 +11,46 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
 // Template renders a file written in HCL template syntax (${var.x},
 // %{ if } … %{ endif }) with the values in vars.
 type Template struct{}
 
-var templateSpec = &Spec{
+var templateSpec = &recipe.Spec{
 	Name: "template",
 	Doc:  "Renders an HCL template into a file of the instance.",
-	Options: []Option{
-		{Name: "source", Type: cty.String, Path: SourcePath, Doc: "template file, relative to the config file that names it"},
+	Options: []recipe.Option{
+		{Name: "source", Type: cty.String, Path: recipe.SourcePath, Doc: "template file, relative to the config file that names it"},
 		{Name: "content", Type: cty.String, Doc: "the template text itself, instead of source"},
-		{Name: "target", Type: cty.String, Required: true, Path: TargetPath, Doc: "file to write"},
+		{Name: "target", Type: cty.String, Required: true, Path: recipe.TargetPath, Doc: "file to write"},
 		{Name: "vars", Type: cty.DynamicPseudoType, Default: cty.EmptyObjectVal, Doc: "object of values the template sees as top-level names"},
 		{Name: "mode", Type: cty.String, Default: cty.StringVal("0644"), Doc: "file mode, octal"},
 	},
-	Outputs: []Output{
+	Outputs: []recipe.Output{
 		{Name: "path", Type: cty.String, Doc: "the file written"},
 	},
 }
 
-func (Template) Spec() *Spec { return templateSpec }
+func (Template) Spec() *recipe.Spec { return templateSpec }
 
-func (Template) Check(p *Part) []Problem {
+func (Template) Check(p *recipe.Part) []recipe.Problem {
 	probs := exactlyOne(p, "source", "content")
 	probs = append(probs, checkMode(p, "mode")...)
 	if v := p.Options["vars"]; v != cty.NilVal && v.IsKnown() && !v.IsNull() && !v.Type().IsObjectType() && !v.Type().IsMapType() {
-		probs = append(probs, Problem{Option: "vars", Summary: "Invalid vars", Detail: "vars must be an object, like { port = 8000 }."})
+		probs = append(probs, recipe.Problem{Option: "vars", Summary: "Invalid vars", Detail: "vars must be an object, like { port = 8000 }."})
 	}
 	return probs
 }
 
-func (Template) Outputs(p *Part) (map[string]cty.Value, error) {
+func (Template) Outputs(p *recipe.Part) (map[string]cty.Value, error) {
 	return map[string]cty.Value{"path": p.Options["target"]}, nil
 }
 
 // Install renders the template and stages the file.
-func (Template) Install(ctx context.Context, p *Part, h Host) error {
+func (Template) Install(ctx context.Context, p *recipe.Part, h recipe.Host) error {
 	src, name := []byte(p.String("content")), fmt.Sprintf("part %s content", p.Name)
 	if path := p.String("source"); path != "" {
 		data, err := os.ReadFile(path)

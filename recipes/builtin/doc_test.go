@@ -1,4 +1,4 @@
-package recipes
+package builtin
 
 import (
 	"flag"
@@ -11,25 +11,28 @@ import (
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
 var update = flag.Bool("update", false, "rewrite the option tables in docs/recipes.md")
 
 // TestDocs checks that docs/recipes.md shows every recipe's options and
-// outputs as its Spec declares them. go test ./recipes -update rewrites
+// outputs as its Spec declares them. go test ./recipes/builtin -update rewrites
 // the tables.
 func TestDocs(t *testing.T) {
-	const path = "../docs/recipes.md"
+	const path = "../../docs/recipes.md"
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	doc := string(data)
-	for _, name := range Names() {
-		r, _ := Lookup(name)
+	reg := Recipes()
+	for _, name := range reg.Names() {
+		r := reg[name]
 		re := regexp.MustCompile(`(?s)(<!-- BEGIN spec ` + regexp.QuoteMeta(name) + ` -->\n).*?(<!-- END spec -->)`)
 		if !re.MatchString(doc) {
-			t.Errorf("%s has no table for recipe %s; add <!-- BEGIN spec %s --> and <!-- END spec --> and run go test ./recipes -update", path, name, name)
+			t.Errorf("%s has no table for recipe %s; add <!-- BEGIN spec %s --> and <!-- END spec --> and run go test ./recipes/builtin -update", path, name, name)
 			continue
 		}
 		table := specTable(r.Spec())
@@ -44,10 +47,10 @@ func TestDocs(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("%s is out of date with the recipe specs; run go test ./recipes -update", path)
+	t.Errorf("%s is out of date with the recipe specs; run go test ./recipes/builtin -update", path)
 }
 
-func specTable(s *Spec) string {
+func specTable(s *recipe.Spec) string {
 	var b strings.Builder
 	b.WriteString("| option | type | default | meaning |\n|---|---|---|---|\n")
 	for _, o := range s.Options {
@@ -60,9 +63,9 @@ func specTable(s *Spec) string {
 		}
 		doc := o.Doc
 		switch o.Path {
-		case SourcePath:
+		case recipe.SourcePath:
 			doc += " (source path)"
-		case TargetPath:
+		case recipe.TargetPath:
 			doc += " (target path)"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", o.Name, typeexpr.TypeString(o.Type), def, doc)

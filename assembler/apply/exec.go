@@ -1,0 +1,87 @@
+package apply
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Run runs a program for the part, with the instance's bin first on PATH
+// and the instance named in the environment.
+func (h *host) Run(ctx context.Context, argv []string, dir string, env map[string]string) error {
+	if h.phase == "install" {
+		failpoint("building")
+	}
+	if !filepath.IsAbs(dir) {
+		return h.errorf("%s is not an absolute directory", dir)
+	}
+	in := h.r.Instance
+	bins := filepath.Join(in.Dir, "bin")
+	if h.phase != "activate" {
+		// The binaries of the revision being built are not current yet.
+		bins = filepath.Join(h.rev, "bin") + string(filepath.ListSeparator) + bins
+	}
+	path := bins + string(filepath.ListSeparator) + os.Getenv("PATH")
+	environ := append(os.Environ(),
+		"PATH="+path,
+		"ASSEMBLE_INSTANCE="+in.Name,
+		"ASSEMBLE_INSTANCE_DIR="+in.Dir,
+		"ASSEMBLE_REVISION="+filepath.Base(h.rev),
+	)
+	for k, v := range env {
+		environ = append(environ, k+"="+v)
+	}
+	shown := strings.Join(argv, " ")
+	if err := h.exec(ctx, append([]string{lookPath(argv[0], path)}, argv[1:]...), dir, environ); err != nil {
+		return fmt.Errorf("%s: %w", shown, err)
+	}
+	return nil
+}
+
+// lookPath finds a program in path, the part's PATH, where exec.Command
+// would look in this process's.
+func lookPath(name, path string) string {
+	if strings.Contains(name, "/") {
+		return name
+	}
+	for _, d := range filepath.SplitList(path) {
+		p := filepath.Join(d, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return name
+}
+
+// exec runs a program with its output in the run's log, and in the
+// error, shortened, when it fails.
+func (h *host) exec(ctx context.Context, argv []string, dir string, environ []string) error {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Env = environ
+	fmt.Fprintf(h.r, "== %s: %s\n", h.p.Part.Name, strings.Join(argv, " "))
+	var out bytes.Buffer
+	w := io.MultiWriter(&out, h.r)
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Run(); err != nil {
+		if o := tail(out.String(), 30); o != "" {
+			return fmt.Errorf("%v; its output ends:\n%s", err, o)
+		}
+		return err
+	}
+	return nil
+}
+
+// tail returns the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = append([]string{"…"}, lines[len(lines)-n:]...)
+	}
+	return strings.Join(lines, "\n")
+}

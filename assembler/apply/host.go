@@ -1,0 +1,198 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/assemble-build/assemble/assembler/config"
+	"github.com/assemble-build/assemble/assembler/instance"
+	"github.com/assemble-build/assemble/assembler/plan"
+	"github.com/assemble-build/assemble/assembler/store"
+	"github.com/assemble-build/assemble/assembler/txn"
+	"github.com/assemble-build/assemble/recipes/recipe"
+)
+
+// host is what a recipe installs one part through (recipe.Host).
+type host struct {
+	r     *Run
+	p     *plan.Part
+	tx    *txn.Txn // nil for a step that writes no files
+	rev   string   // the revision directory
+	phase string   // install, update or activate
+	label string   // "[3/12] server": an install's progress is numbered
+
+	mu    sync.Mutex
+	paths []instance.Path // what the part made
+}
+
+func (r *Run) host(p *plan.Part, tx *txn.Txn, rev, phase string) *host {
+	return &host{r: r, p: p, tx: tx, rev: rev, phase: phase}
+}
+
+func (h *host) record(x instance.Path) {
+	h.mu.Lock()
+	h.paths = append(h.paths, x)
+	h.mu.Unlock()
+}
+
+func (h *host) errorf(format string, args ...any) error {
+	return fmt.Errorf("part %s: "+format, append([]any{h.p.Part.Name}, args...)...)
+}
+
+// check refuses a path outside the instance unless the part allows it,
+// and any path of assemble's own, and makes the path's directory.
+func (h *host) check(path string) error {
+	in := h.r.Instance
+	switch {
+	case h.tx == nil:
+		return h.errorf("the %s step cannot write %s: files are written at install only", h.phase, path)
+	case !filepath.IsAbs(path):
+		return h.errorf("%s is not an absolute path", path)
+	case !h.p.Outside && !config.Within(in.Dir, path):
+		return h.errorf("%s is outside the instance; a part writes only inside it unless it sets allow_outside_instance = true", path)
+	case config.Within(in.Code(), path) || config.Within(in.Meta(), path) || path == filepath.Join(in.Dir, "bin"):
+		return h.errorf("%s is assemble's own; write into etc/, var/, run/, tmp/ or other directories of the instance", path)
+	}
+	return h.parents(path)
+}
+
+// parents makes path's directory, recording the directories it made as
+// the part's, so that uninstalling the part removes them when empty.
+func (h *host) parents(path string) error {
+	made, err := h.tx.Mkdir(filepath.Dir(path), 0o755)
+	if err != nil {
+		return h.errorf("%w", err)
+	}
+	for _, d := range made {
+		h.record(instance.Path{Path: d, Kind: "dir"})
+	}
+	return nil
+}
+
+func (h *host) WriteFile(path string, data []byte, mode fs.FileMode) error {
+	if err := h.check(path); err != nil {
+		return err
+	}
+	sum, err := h.tx.PutFile(path, data, mode)
+	if err != nil {
+		return h.errorf("%w", err)
+	}
+	h.record(instance.Path{Path: path, Kind: "file", Hash: sum})
+	return nil
+}
+
+func (h *host) CopyFile(src, path string, mode fs.FileMode) error {
+	if err := h.check(path); err != nil {
+		return err
+	}
+	sum, err := h.tx.PutCopy(src, path, mode)
+	if err != nil {
+		return h.errorf("%w", err)
+	}
+	h.record(instance.Path{Path: path, Kind: "file", Hash: sum})
+	return nil
+}
+
+func (h *host) Symlink(target, path string) error {
+	if err := h.check(path); err != nil {
+		return err
+	}
+	if err := h.tx.PutSymlink(target, path); err != nil {
+		return h.errorf("%w", err)
+	}
+	h.record(instance.Path{Path: path, Kind: "symlink", Hash: target})
+	return nil
+}
+
+func (h *host) Mkdir(path string, mode fs.FileMode) error {
+	if err := h.check(path); err != nil {
+		return err
+	}
+	made, err := h.tx.Mkdir(path, mode)
+	if err != nil {
+		return h.errorf("%w", err)
+	}
+	if len(made) > 0 {
+		if err := os.Chmod(path, mode); err != nil {
+			return err
+		}
+	}
+	h.record(instance.Path{Path: path, Kind: "dir"})
+	return nil
+}
+
+func (h *host) StageDir(path string, fill func(dir string) error) error {
+	if err := h.check(path); err != nil {
+		return err
+	}
+	if err := h.tx.PutTree(path, fill); err != nil {
+		return err
+	}
+	h.record(instance.Path{Path: path, Kind: "tree"})
+	return nil
+}
+
+func (h *host) Track(path string) error {
+	if err := h.check(path); err != nil {
+		return err
+	}
+	x := instance.Path{Path: path, Kind: "tracked"}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() {
+		x.Hash = plan.FileHash(path)
+	}
+	h.record(x)
+	return nil
+}
+
+func (h *host) Revision() string { return h.rev }
+
+func (h *host) Bin(name, file string) error {
+	dst := filepath.Join(h.rev, "bin", name)
+	os.Remove(dst)
+	return store.Link(file, dst)
+}
+
+func (h *host) Store(key string, build func(dir string) error) (string, error) {
+	return h.r.Store.Get(key, build)
+}
+
+func (h *host) Cache(name string) string {
+	return filepath.Join(h.r.Instance.Root, "cache", "download", name)
+}
+
+func (h *host) Offline() bool { return h.r.Offline }
+
+func (h *host) Functions() map[string]function.Function { return h.r.Funcs }
+
+func (h *host) Progress(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	switch {
+	case h.phase != "install":
+		h.r.say("%s %s: %s", h.phase, h.p.Part.Name, msg)
+	case h.label != "":
+		h.r.say("%s: %s", h.label, msg)
+	}
+}
+
+func (h *host) Go(ctx context.Context, dir string, env map[string]string, args ...string) error {
+	failpoint("building")
+	if h.r.Go == nil {
+		return h.errorf("the go command is not set up: the part's recipe does not say it builds modules")
+	}
+	goenv := h.r.Go
+	if h.r.Offline {
+		goenv = goenv.Offline()
+	}
+	if err := h.exec(ctx, append([]string{"go"}, args...), dir, goenv.With(env).List()); err != nil {
+		return h.errorf("%w", err)
+	}
+	return nil
+}
+
+var _ recipe.Host = (*host)(nil)

@@ -1,0 +1,218 @@
+package apply
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/assemble-build/assemble/assembler/instance"
+	"github.com/assemble-build/assemble/assembler/plan"
+	"github.com/assemble-build/assemble/assembler/txn"
+	"github.com/assemble-build/assemble/recipes/recipe"
+)
+
+// staging is a run before its commit: the transaction that stages its
+// files, and the revision it builds.
+type staging struct {
+	r     *Run
+	id    string
+	tx    *txn.Txn
+	dir   string // the revision being built: code/.staging-REV, or the revision itself when built already
+	build bool
+	next  string // where the state after the run waits
+
+	mu    sync.Mutex
+	paths map[string][]instance.Path // what each part made
+	n     atomic.Int32
+	total int
+}
+
+// stage installs the parts that change, into the staged revision and
+// staged files, and writes the rest of a new revision.
+func (r *Run) stage(ctx context.Context) (*staging, error) {
+	rev := r.Plan.Revision
+	s := &staging{r: r, id: newID(), build: !r.Plan.Built, dir: r.Instance.Revision(rev),
+		next: r.Instance.StatePath() + ".next", paths: map[string][]instance.Path{}}
+	if s.build {
+		s.dir = filepath.Join(r.Instance.Code(), ".staging-"+rev)
+		os.RemoveAll(s.dir)
+		if err := os.MkdirAll(filepath.Join(s.dir, "bin"), 0o755); err != nil {
+			return s, err
+		}
+		if err := os.Symlink(filepath.Join("..", "local"), filepath.Join(s.dir, "local")); err != nil {
+			return s, err
+		}
+	}
+	tx, err := txn.New(filepath.Join(r.Instance.Staging(), s.id))
+	if err != nil {
+		return s, err
+	}
+	s.tx = tx
+	if err := s.runParts(ctx); err != nil {
+		return s, err
+	}
+	if s.build {
+		if err := s.writeRevision(); err != nil {
+			return s, fmt.Errorf("writing revision %s: %w", rev, err)
+		}
+	}
+	return s, nil
+}
+
+// abort throws away what the run staged.
+func (s *staging) abort() {
+	if s.tx != nil {
+		s.tx.Abort()
+	}
+	os.Remove(s.next)
+	os.Remove(s.r.Instance.Staging()) // when empty
+	if s.build {
+		os.RemoveAll(s.dir)
+	}
+}
+
+// runParts installs the parts that change, and runs the update steps of
+// kept parts, each once the parts it refers to are done, independent
+// ones at the same time.
+func (s *staging) runParts(ctx context.Context) error {
+	var work []*plan.Part
+	for _, p := range s.r.Plan.Parts {
+		if s.r.Plan.Runs(p) || s.r.Plan.Updates(p) {
+			work = append(work, p)
+			if p.Action != plan.Keep {
+				s.total++
+			}
+		}
+	}
+	return schedule(ctx, work, max(4, runtime.NumCPU()), s.runPart)
+}
+
+func (s *staging) runPart(ctx context.Context, p *plan.Part) error {
+	if s.r.Plan.Updates(p) {
+		h := s.r.host(p, nil, s.dir, "update")
+		return p.Recipe.(recipe.Updater).Update(ctx, p.Part, h)
+	}
+	h := s.r.host(p, s.tx, s.dir, "install")
+	if p.Action != plan.Keep {
+		h.label = fmt.Sprintf("[%d/%d] %s", s.n.Add(1), s.total, p.Part.Name)
+		if p.Action == plan.Reinstall {
+			h.Progress("reinstalling: %s", p.Reason)
+		} else {
+			h.Progress("installing")
+		}
+	}
+	if err := p.Recipe.Install(ctx, p.Part, h); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.paths[p.Part.Name] = h.paths
+	s.mu.Unlock()
+	return nil
+}
+
+// schedule calls do for each part once do has returned for every part it
+// refers to among parts, on at most workers goroutines at a time. The
+// first error stops it from starting more, and is returned once those
+// running are done.
+func schedule(ctx context.Context, parts []*plan.Part, workers int, do func(context.Context, *plan.Part) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	index := make(map[string]int, len(parts))
+	for i, p := range parts {
+		index[p.Part.Name] = i
+	}
+	waiting := make([]int, len(parts)) // how many of its parts are not done
+	dependents := make([][]int, len(parts))
+	for i, p := range parts {
+		for _, d := range p.Deps {
+			if j, ok := index[d]; ok {
+				waiting[i]++
+				dependents[j] = append(dependents[j], i)
+			}
+		}
+	}
+	type result struct {
+		i   int
+		err error
+	}
+	ready := make(chan int, len(parts))
+	done := make(chan result)
+	var wg sync.WaitGroup
+	for range min(workers, len(parts)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range ready {
+				if err := ctx.Err(); err != nil {
+					done <- result{i, err} // stopped: not started
+					continue
+				}
+				done <- result{i, do(ctx, parts[i])}
+			}
+		}()
+	}
+	running := 0
+	for i := range parts {
+		if waiting[i] == 0 {
+			ready <- i
+			running++
+		}
+	}
+	var first error
+	for ; running > 0; running-- {
+		res := <-done
+		if res.err != nil && first == nil {
+			first = res.err
+			cancel()
+		}
+		if first != nil {
+			continue
+		}
+		for _, k := range dependents[res.i] {
+			if waiting[k]--; waiting[k] == 0 {
+				ready <- k
+				running++
+			}
+		}
+	}
+	close(ready)
+	wg.Wait()
+	return first
+}
+
+// nextState is the state after the run: what the caller remembers, and
+// what each part is and made (paths, for the parts that installed).
+func (r *Run) nextState(paths map[string][]instance.Path) *instance.State {
+	st := *r.Next
+	st.Revision = r.Plan.Revision
+	st.Parts = nil
+	for _, p := range r.Plan.Parts {
+		ps := instance.PartState{Name: p.Part.Name, Recipe: p.Part.Recipe, Digest: p.Digest, Options: plan.EncodeHashes(p.Hashes)}
+		if p.Action == plan.Keep && p.Old != nil {
+			ps.Paths = p.Old.Paths
+		} else {
+			ps.Paths = paths[p.Part.Name]
+		}
+		if u, ok := p.Recipe.(recipe.Updater); ok {
+			ps.Update = u.Updates(p.Part)
+		}
+		st.Parts = append(st.Parts, ps)
+	}
+	return &st
+}
+
+func newID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// now is the time runs record, to the second.
+func now() time.Time { return time.Now().UTC().Truncate(time.Second) }

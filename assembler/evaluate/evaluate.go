@@ -1,0 +1,186 @@
+// Package evaluate evaluates a config for an instance with the versions
+// of the Go modules its parts build resolved: everything planning needs,
+// worked out before anything on disk is touched.
+//
+// The config is evaluated twice: once to learn which modules the parts
+// want (recipes that build modules say so through recipe.ModuleRecipe),
+// and again once resolution has picked their versions, so that outputs
+// such as part.server.version are known and each part has its Module.
+package evaluate
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/assemble-build/assemble/assembler/config"
+	"github.com/assemble-build/assemble/assembler/gocmd"
+	"github.com/assemble-build/assemble/assembler/overlay"
+	"github.com/assemble-build/assemble/assembler/resolve"
+	"github.com/assemble-build/assemble/assembler/source"
+	"github.com/assemble-build/assemble/recipes/recipe"
+)
+
+// Options say what a config is evaluated for, and how versions are
+// resolved.
+type Options struct {
+	// Instance is where the parts will be installed; unknown for the
+	// commands that work on no instance.
+	Instance recipe.Instance
+	Recipes  recipe.Registry
+	// Newest asks for the newest versions the constraints allow, instead
+	// of keeping Previous.
+	Newest   bool
+	Previous map[string]string
+	// Offline resolves from the module cache alone.
+	Offline  bool
+	Overlays []overlay.Overlay
+	// Checks are locks whose hashes the modules must match.
+	Checks []resolve.Check
+	// Saved is the resolution saved with the current revision: when the
+	// request is the same (see resolve.Key), it is the answer, and the go
+	// command is not asked again.
+	Saved []byte
+}
+
+// Result is a config evaluated with its module versions resolved.
+type Result struct {
+	Config   *config.Result
+	Versions *resolve.Result
+	// Env is the go command's environment; nil when no part builds
+	// modules.
+	Env   *gocmd.Env
+	Diags hcl.Diagnostics // warnings
+}
+
+// Evaluate evaluates the config src names, resolves the versions of the
+// modules its parts build, and evaluates it again with what resolution
+// found.
+func Evaluate(ctx context.Context, src *source.Source, opts Options) (*Result, error) {
+	res, diags, err := src.Evaluate(opts.Instance, opts.Recipes, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOverlays(res, opts.Overlays); err != nil {
+		return nil, err
+	}
+	out := &Result{Config: res, Diags: diags, Versions: &resolve.Result{}}
+	wants := wants(res)
+	if len(wants) == 0 {
+		return out, nil
+	}
+	user, err := gocmd.UserEnv(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out.Env = gocmd.NewEnv(src.Environ, user, res.Settings.GoEnv)
+	if out.Versions, err = versions(ctx, res, wants, out.Env, opts); err != nil {
+		return nil, err
+	}
+	for _, w := range out.Versions.Warnings {
+		out.Diags = append(out.Diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Pin below requirement", Detail: w})
+	}
+	if err := checkPicked(res, out.Versions); err != nil {
+		return nil, err
+	}
+	mods, err := modules(out.Versions, out.Env)
+	if err != nil {
+		return nil, err
+	}
+	if out.Config, _, err = src.Evaluate(opts.Instance, opts.Recipes, mods); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkOverlays refuses developer overlays where the config says
+// allow_local = false: production builds from pinned modules only.
+func checkOverlays(res *config.Result, ovs []overlay.Overlay) error {
+	if res.Settings.AllowLocal || len(ovs) == 0 {
+		return nil
+	}
+	var names []string
+	for _, o := range ovs {
+		names = append(names, fmt.Sprintf("%s (%s)", o.Module, o.Dir))
+	}
+	at := "the config"
+	if def := res.Config.Buildout.Final("allow_local"); def != nil {
+		at = fmt.Sprintf("%s:%d", def.Attr.Range.Filename, def.Attr.Range.Start.Line)
+	}
+	return fmt.Errorf("%w: overlays are not allowed (allow_local = false, %s), and the instance has %d: %s. Move them out of %s to install",
+		config.ErrConfig, at, len(ovs), strings.Join(names, ", "), filepath.Dir(ovs[0].Dir))
+}
+
+// wants lists what the parts that build modules ask resolution for.
+func wants(res *config.Result) []resolve.Want {
+	var out []resolve.Want
+	for _, p := range res.Parts {
+		mr, ok := p.Recipe.(recipe.ModuleRecipe)
+		if !ok {
+			continue
+		}
+		w := mr.Wants(&p.Part)
+		if w == nil {
+			continue
+		}
+		rw := resolve.Want{Part: p.Name, Module: w.Module, Constraint: w.Constraint,
+			Packages: w.Packages, Tags: w.Tags, Env: w.Env, CGO: w.CGO}
+		for _, opt := range w.At {
+			if def := p.Block.Final(opt); def != nil {
+				rw.At = fmt.Sprintf("%s:%d", def.Attr.Range.Filename, def.Attr.Range.Start.Line)
+				break
+			}
+		}
+		out = append(out, rw)
+	}
+	return out
+}
+
+// versions resolves the wants, unless the resolution saved with the
+// current revision answers the same request.
+func versions(ctx context.Context, res *config.Result, wants []resolve.Want, env *gocmd.Env, opts Options) (*resolve.Result, error) {
+	pins := map[string]resolve.Pin{}
+	for _, p := range res.Config.Versions {
+		if v, ok := res.Pins[p.Module]; ok {
+			pins[p.Module] = resolve.Pin{Version: v, At: fmt.Sprintf("%s:%d", p.Key.Filename, p.Key.Start.Line)}
+		}
+	}
+	req := &resolve.Request{
+		Wants:    wants,
+		Pins:     pins,
+		Previous: opts.Previous,
+		Newest:   opts.Newest,
+		Overlays: opts.Overlays,
+		Env:      env,
+		Offline:  opts.Offline,
+		Checks:   opts.Checks,
+	}
+	if opts.Saved != nil && !opts.Newest {
+		if gv, err := env.Version(ctx); err == nil {
+			if v, ok := resolve.Load(opts.Saved, resolve.Key(req, gv)); ok {
+				return v, nil
+			}
+		}
+	}
+	return resolve.Resolve(ctx, req)
+}
+
+// checkPicked refuses versions that no pin gave, where the config says
+// allow_picked_versions = false.
+func checkPicked(res *config.Result, v *resolve.Result) error {
+	if res.Settings.AllowPickedVersions {
+		return nil
+	}
+	picked := v.Unpinned()
+	if len(picked) == 0 {
+		return nil
+	}
+	at := "the top config"
+	if def := res.Config.Buildout.Final("allow_picked_versions"); def != nil {
+		at = fmt.Sprintf("%s:%d", def.Attr.Range.Filename, def.Attr.Range.Start.Line)
+	}
+	return &resolve.PickedError{Modules: picked, At: at}
+}

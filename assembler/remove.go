@@ -1,0 +1,73 @@
+package assembler
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/assemble-build/assemble/assembler/apply"
+	"github.com/assemble-build/assemble/assembler/config"
+)
+
+// Remove uninstalls an instance's parts (keeping files their users
+// edited) and deletes the instance. Developer checkouts in code/local are
+// never deleted silently: with checkouts there, Remove refuses unless
+// deleteCheckouts is set. A checkout that is a symlink is only unlinked.
+func Remove(ctx context.Context, opts *Options, deleteCheckouts bool) ([]string, error) {
+	var warnings []string
+	_, err := withInstance(ctx, opts, "remove", func(s *session) (*Report, error) {
+		in := s.in
+		entries, _ := os.ReadDir(in.Local())
+		var real []string
+		for _, e := range entries {
+			if e.Type()&os.ModeSymlink == 0 {
+				real = append(real, filepath.Join(in.Local(), e.Name()))
+			}
+		}
+		if len(real) > 0 && !deleteCheckouts {
+			return nil, &UsageError{Err: fmt.Errorf("instance %s has developer checkouts: %s; move them out, or pass --delete-checkouts", in.Name, strings.Join(real, ", "))}
+		}
+		warnings = s.takeBack()
+		for _, e := range entries {
+			if e.Type()&os.ModeSymlink != 0 {
+				os.Remove(filepath.Join(in.Local(), e.Name()))
+			}
+		}
+		makeWritable(in.Dir)
+		return nil, os.RemoveAll(in.Dir)
+	})
+	return warnings, err
+}
+
+// takeBack removes what parts wrote outside the instance, newest first,
+// unless a user edited it since.
+func (s *session) takeBack() []string {
+	var warnings []string
+	for i := len(s.st.Parts) - 1; i >= 0; i-- {
+		p := &s.st.Parts[i]
+		for j := len(p.Paths) - 1; j >= 0; j-- {
+			x := p.Paths[j]
+			switch {
+			case config.Within(s.in.Dir, x.Path):
+			case apply.Edited(x):
+				warnings = append(warnings, fmt.Sprintf("left %s in place: it was edited after assemble wrote it", x.Path))
+			case x.Kind == "dir":
+				os.Remove(x.Path)
+			default:
+				os.RemoveAll(x.Path)
+			}
+		}
+	}
+	return warnings
+}
+
+func makeWritable(dir string) {
+	_ = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && fi.IsDir() && fi.Mode()&os.ModeSymlink == 0 {
+			_ = os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,193 @@
+package assembler
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+
+	"github.com/assemble-build/assemble/assembler/apply"
+	"github.com/assemble-build/assemble/assembler/config"
+	"github.com/assemble-build/assemble/assembler/evaluate"
+	"github.com/assemble-build/assemble/assembler/instance"
+	"github.com/assemble-build/assemble/assembler/lock"
+	"github.com/assemble-build/assemble/assembler/overlay"
+	"github.com/assemble-build/assemble/assembler/plan"
+	"github.com/assemble-build/assemble/assembler/resolve"
+	"github.com/assemble-build/assemble/assembler/source"
+	"github.com/assemble-build/assemble/recipes/recipe"
+)
+
+// evaluate evaluates the config for the instance with versions resolved:
+// those the current revision's lock names are kept (unless upgrading)
+// and checked, with the lock file given, if any.
+func (s *session) evaluate(ctx context.Context, src *source.Source, ovs []overlay.Overlay) (*evaluate.Result, error) {
+	opts := evaluate.Options{
+		Instance: recipe.NewInstance(s.in.Name, s.in.Dir),
+		Recipes:  s.opts.Recipes,
+		Newest:   s.opts.Newest,
+		Offline:  s.opts.Offline,
+		Overlays: ovs,
+	}
+	if cur := s.in.CurrentRevision(); cur != "" {
+		opts.Saved, _ = os.ReadFile(filepath.Join(s.in.Revision(cur), "resolution.json"))
+		if l, err := readLock(s.in.Revision(cur)); err == nil {
+			opts.Checks = append(opts.Checks, resolve.Check{Lock: l, Name: "the lock of revision " + cur})
+			opts.Previous = map[string]string{}
+			for _, m := range l.Modules {
+				opts.Previous[m.Path] = m.Version
+			}
+		}
+	}
+	if s.opts.LockFile != "" {
+		checks, err := evaluate.ReadLockCheck(s.opts.LockFile)
+		if err != nil {
+			return nil, err
+		}
+		opts.Checks = append(opts.Checks, checks...)
+	}
+	ev, err := evaluate.Evaluate(ctx, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ev.Diags {
+		s.warns = append(s.warns, d.Summary+": "+d.Detail)
+	}
+	return ev, nil
+}
+
+// run gathers what applying plan p needs.
+func (s *session) run(ctx context.Context, p *plan.Plan, src *source.Source, ev *evaluate.Result, ovs []overlay.Overlay) (*apply.Run, error) {
+	next, err := s.nextState(ctx, src, ev, ovs)
+	if err != nil {
+		return nil, err
+	}
+	r := &apply.Run{
+		Instance: s.in, State: s.st, Plan: p, Recipes: s.opts.Recipes, Store: s.store(), Next: next,
+		Go: ev.Env, Offline: s.opts.Offline, Funcs: config.TemplateFuncs(), Progress: s.opts.Progress,
+	}
+	if !p.UpToDate(s.in, s.st) {
+		r.Event = s.event(ctx, src, ovs)
+		if !p.Built {
+			r.Contents = contents(ctx, src, ev)
+		}
+	}
+	return r, nil
+}
+
+// nextState is what the instance remembers after the install: where its
+// config came from, the variables it was given, and its inputs'
+// fingerprint.
+func (s *session) nextState(ctx context.Context, src *source.Source, ev *evaluate.Result, ovs []overlay.Overlay) (*instance.State, error) {
+	st := &instance.State{Time: now(), Config: src.ConfigPath(), KeepRevisions: ev.Config.Settings.KeepRevisions}
+	if m := src.Opened(); m != nil {
+		st.Manifest, st.Config = m.Spec, src.Config
+	}
+	vars, err := src.VarSettings()
+	if err != nil {
+		return nil, err
+	}
+	st.Vars = remembered(vars, ev.Config, s.st)
+	inputs := plan.InputsOf(ev.Config, ev.Env != nil)
+	if s.opts.LockFile != "" {
+		abs, err := filepath.Abs(s.opts.LockFile)
+		if err != nil {
+			return nil, err
+		}
+		inputs.Files = append(inputs.Files, abs)
+	}
+	st.Files, st.Env, st.Go = inputs.Files, inputs.Env, inputs.Go
+	if st.Fingerprint, err = plan.Fingerprint(ctx, s.in.Dir, src, ovs, inputs); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// remembered returns the variable settings to remember: the last setting
+// of each variable the config still declares, with where it first came
+// from when it was remembered.
+func remembered(vars []config.VarSetting, res *config.Result, old *instance.State) []instance.VarSetting {
+	last := map[string]config.VarSetting{}
+	var order []string
+	for _, v := range vars {
+		if _, ok := last[v.Name]; !ok {
+			order = append(order, v.Name)
+		}
+		last[v.Name] = v
+	}
+	var out []instance.VarSetting
+	for _, name := range order {
+		if res.Config.Variable(name) == nil {
+			continue // no longer declared
+		}
+		v := last[name]
+		from := v.Source
+		if from == "instance" {
+			for _, o := range old.Vars {
+				if o.Name == name {
+					from = o.Source
+				}
+			}
+		}
+		out = append(out, instance.VarSetting{Name: v.Name, Value: v.Value, Source: from})
+	}
+	return out
+}
+
+// contents is what a new revision holds besides what its parts install:
+// the files the config read, the lock, the resolution.
+func contents(ctx context.Context, src *source.Source, ev *evaluate.Result) *apply.Contents {
+	top := ev.Config.Config.Top.Dir
+	c := &apply.Contents{Top: top, Files: plan.InputsOf(ev.Config, false).Files}
+	var l *lock.Lock
+	if m := src.Opened(); m != nil {
+		l = ev.Lock(ctx, m.Spec)
+		l.Manifest.Commit, l.Manifest.Ref = m.Commit, m.Ref
+	} else {
+		l = ev.Lock(ctx, top)
+		l.Manifest.Commit, l.Manifest.Dirty = overlay.VCS(ctx, top)
+	}
+	c.Lock = l.Marshal()
+	if len(ev.Versions.Modules) > 0 {
+		c.Resolution = ev.Versions.Save()
+	}
+	return c
+}
+
+// event begins the history line of the run: who, from which manifest,
+// with which overlays.
+func (s *session) event(ctx context.Context, src *source.Source, ovs []overlay.Overlay) *instance.Event {
+	e := &instance.Event{Action: s.opts.action()}
+	if u, err := user.Current(); err == nil {
+		e.User = u.Username
+	}
+	if m := src.Opened(); m != nil {
+		e.Manifest, e.Commit = m.Spec, m.Commit
+	} else {
+		e.Manifest = src.ConfigPath()
+		e.Commit, e.Dirty = overlay.VCS(ctx, filepath.Dir(src.ConfigPath()))
+	}
+	for _, o := range ovs {
+		commit, dirty := overlay.VCS(ctx, o.Dir)
+		line := fmt.Sprintf("%s=%s", o.Module, o.Dir)
+		if commit != "" {
+			line += "@" + commit[:min(12, len(commit))]
+		}
+		if dirty {
+			line += "+dirty"
+		}
+		e.Overlays = append(e.Overlays, line)
+	}
+	return e
+}
+
+// readLock reads a revision's lock.
+func readLock(rev string) (*lock.Lock, error) {
+	path := filepath.Join(rev, "assemble.lock")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return lock.Parse(data, path)
+}

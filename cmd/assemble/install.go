@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/assemble-build/assemble/assembler"
+	"github.com/assemble-build/assemble/assembler/plan"
+	"github.com/assemble-build/assemble/assembler/resolve"
+)
+
+func newInstall(g *globals, upgrade bool) *cobra.Command {
+	var offline bool
+	var lockFile string
+	use, short, long := "install NAME", "Install an instance, or bring it up to date with its config", `install brings the instance NAME up to date with its config: it evaluates the
+config, resolves versions (keeping those picked by the last install), and,
+unless nothing changed, builds a new revision, installs the parts that changed,
+switches the instance to the revision atomically and runs the activation steps.
+A new instance is created.
+
+The config comes from --manifest/--config, else ASSEMBLE_MANIFEST/ASSEMBLE_CONFIG,
+else what the instance remembers from its last install, else ./buildout.hcl;
+variables from --var, else ASSEMBLE_VAR_NAME, else what the instance remembers,
+else their defaults.
+
+A run that is refused, fails or is killed leaves the instance on its complete
+current revision; the next run finishes or undoes what it left.`
+	if upgrade {
+		use, short, long = "upgrade NAME", "Install an instance with the newest versions its constraints allow", `upgrade is install with the newest versions the parts' constraints allow,
+instead of the versions the last install picked. Pins still win.`
+	}
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long:  long,
+		Args:  exactArgs(1, "one instance name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts := g.options(args[0])
+			opts.Offline, opts.Newest, opts.LockFile = offline, upgrade, lockFile
+			rep, err := assembler.Install(context.Background(), opts)
+			if err != nil {
+				return err
+			}
+			printWarnings(g, rep.Warnings)
+			if rep.UpToDate {
+				fmt.Fprintf(g.stdout, "instance %s is up to date at revision %s\n", rep.Instance, rep.Revision)
+			} else {
+				fmt.Fprintf(g.stdout, "instance %s: revision %s (%d installed, %d reinstalled, %d removed, %d kept)\n",
+					rep.Instance, rep.Revision, rep.Count(plan.Install), rep.Count(plan.Reinstall), rep.Count(plan.Remove), rep.Count(plan.Keep))
+			}
+			if len(rep.Picked) > 0 {
+				fmt.Fprintf(g.stdout, "\n# Picked versions; to pin them, add to the versions of your config:\n%s", resolve.VersionsBlock(rep.Picked))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&offline, "offline", false, "work from the module and download caches alone")
+	cmd.Flags().StringVar(&lockFile, "lock", "", "check module hashes against the lock `FILE` too")
+	return cmd
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/assemble-build/assemble/assembler"
+)
+
+func newPlan(g *globals) *cobra.Command {
+	var asJSON, offline bool
+	cmd := &cobra.Command{
+		Use:   "plan NAME",
+		Short: "Show what install would do to each part, and why",
+		Long: `plan evaluates the config and resolves versions as install would, and shows,
+for each part, whether install would keep, install, reinstall (and why) or
+remove it, and the overlays it would build with. It changes nothing.`,
+		Args: exactArgs(1, "one instance name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts := g.options(args[0])
+			opts.Offline = offline
+			rep, err := assembler.Plan(context.Background(), opts)
+			if err != nil {
+				return err
+			}
+			printWarnings(g, rep.Warnings)
+			if asJSON {
+				return writeJSON(g.stdout, rep)
+			}
+			from := rep.Previous
+			if from == "" {
+				from = "nothing"
+			}
+			fmt.Fprintf(g.stdout, "instance %s: revision %s, from %s\n", rep.Instance, rep.Revision, from)
+			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+			for _, s := range rep.Steps {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Action, s.Part, s.Recipe, s.Reason)
+			}
+			tw.Flush()
+			writeOverlays(g.stdout, rep)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&offline, "offline", false, "work from the module cache alone")
+	return cmd
+}
+
+func writeOverlays(w io.Writer, rep *assembler.Report) {
+	if len(rep.Overlays) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "overlays:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, o := range rep.Overlays {
+		fmt.Fprintf(tw, "  %s\t%s\n", o.Module, o.Dir)
+	}
+	tw.Flush()
+}
