@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -72,16 +74,17 @@ type Plan struct {
 // New plans the install of the evaluated config res into in, which holds
 // what st records.
 func New(in *instance.Instance, st *instance.State, res *config.Result) *Plan {
-	p := &Plan{}
-	for _, cp := range res.Parts {
+	p := &Plan{Parts: make([]*Part, len(res.Parts))}
+	each(len(res.Parts), func(i int) {
+		cp := res.Parts[i]
 		rp := cp.Part
 		pp := &Part{Part: &rp, Recipe: cp.Recipe, Deps: cp.DependsOn, Outside: cp.AllowOutside}
 		if mr, ok := cp.Recipe.(recipe.ModuleRecipe); ok {
 			pp.StoreKey = mr.StoreKey(pp.Part)
 		}
 		pp.Digest, pp.Hashes = digest(pp)
-		p.Parts = append(p.Parts, pp)
-	}
+		p.Parts[i] = pp
+	})
 	p.Revision = revisionID(in.Dir, p.Parts, res.Config.Files)
 	p.compare(in, st)
 	return p
@@ -141,8 +144,8 @@ func (p *Plan) compare(in *instance.Instance, st *instance.State) {
 	for _, pp := range p.Parts {
 		want[pp.Part.Name] = true
 		pp.Old = st.Part(pp.Part.Name)
-		pp.Action, pp.Reason = p.action(pp)
 	}
+	each(len(p.Parts), func(i int) { p.Parts[i].Action, p.Parts[i].Reason = p.action(p.Parts[i]) })
 	for i := len(st.Parts) - 1; i >= 0; i-- {
 		if old := &st.Parts[i]; !want[old.Name] {
 			p.Gone = append(p.Gone, old)
@@ -230,6 +233,25 @@ func (p *Plan) Runs(pp *Part) bool {
 func (p *Plan) Updates(pp *Part) bool {
 	u, ok := pp.Recipe.(recipe.Updater)
 	return ok && pp.Action == Keep && !p.Runs(pp) && u.Updates(pp.Part)
+}
+
+// each calls f for every index below n, on as many goroutines as there
+// are processors. Digests, the checks that what parts made is there, and
+// the record are a part at a time, and for a thousand parts the time
+// they take shows (docs/benchmarks.md).
+func each(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // EncodeHashes writes option hashes as "name=hash …", sorted, as the

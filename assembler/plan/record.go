@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -51,12 +52,14 @@ type entryJSON struct {
 // files to their copies in the revision's snapshot of the manifest.
 func (p *Plan) Encode(name string, t time.Time, snap map[string]string) ([]byte, error) {
 	r := recordJSON{Revision: p.Revision, Instance: name, Time: t, Parts: make([]entryJSON, len(p.Parts))}
-	for i, pp := range p.Parts {
-		e, err := entry(pp, snap)
-		if err != nil {
-			return nil, fmt.Errorf("part %s: %w", pp.Part.Name, err)
+	errs := make([]error, len(p.Parts))
+	each(len(p.Parts), func(i int) {
+		if r.Parts[i], errs[i] = entry(p.Parts[i], snap); errs[i] != nil {
+			errs[i] = fmt.Errorf("part %s: %w", p.Parts[i].Part.Name, errs[i])
 		}
-		r.Parts[i] = e
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	data, err := json.Marshal(r)
 	return append(data, '\n'), err
