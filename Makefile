@@ -35,10 +35,12 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	ASSEMBLE=$(BIN) bench/commands.sh
 
-# Fuzz the config loader for a while (FUZZTIME=1m make fuzz).
+# Fuzz the config loader, and parsing in pieces, for a while each
+# (FUZZTIME=1m make fuzz).
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./assembler/config
+	$(GO) test -run '^$$' -fuzz FuzzParsePieces -fuzztime $(FUZZTIME) ./assembler/config
 
 # Rebuild the module proxy in testdata/proxy from the sources in
 # testdata/mod; a test fails while the two disagree.

@@ -117,7 +117,7 @@ func (ld *loading) file(name, abs string, rng *hcl.Range) *File {
 		})
 		return nil
 	}
-	hf, diags := ld.parser.ParseHCL(src, name)
+	hf, diags := parseHCL(ld.parser, src, name)
 	ld.diags = append(ld.diags, diags...)
 	f := &File{Name: name, Abs: abs, Dir: filepath.Dir(abs), Src: src, hcl: hf}
 	ld.byAbs[abs] = f
