@@ -141,7 +141,8 @@ func TestLoadState(t *testing.T) {
 		{"broken part", head + `"parts":2}` + "\n" + part + "\n" + `{"name":3}` + "\n", "state.json:3: json: cannot unmarshal number"},
 		{"part missing", head + `"parts":2}` + "\n" + part + "\n", "state.json: 1 parts, the first line says 2"},
 		{"count absurd", head + `"parts":99999}` + "\n" + part + "\n", "state.json: 1 parts, the first line says 99999"},
-		{"broken document", `{"version":3,"parts":[{"name":3}]}` + "\n", "state.json: json: cannot unmarshal number"},
+		{"broken document", `{"version":3,"parts":[{"name":3}]}` + "\n", "state.json:1: json: cannot unmarshal number"},
+		{"two documents", `{"version":3}` + "\n" + `{"version":3}` + "\n", "state.json:2: more than one JSON document"},
 		{"newer", `{"version":4}` + "\n", "state version 4, this assemble reads versions 1 to 3"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

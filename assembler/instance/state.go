@@ -95,24 +95,26 @@ func (in *Instance) LoadState() (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Versions 1 and 3 are one JSON document on one line; version 2 has
+	// a line per part, and a first line whose parts is a number.
+	first, rest, _ := bytes.Cut(data, []byte("\n"))
+	var s State
+	err = json.Unmarshal(first, &s)
+	if err == nil && (s.Version == 1 || s.Version == stateVersion) && len(bytes.TrimSpace(rest)) == 0 {
+		return &s, nil
+	}
 	var v struct {
 		Version int `json:"version"`
 	}
-	first, _, _ := bytes.Cut(data, []byte("\n"))
-	if err := json.Unmarshal(first, &v); err != nil {
-		return nil, fmt.Errorf("%s:1: %v", path, err)
-	}
-	switch v.Version {
-	case 1, stateVersion:
-		var s State
-		if err := json.Unmarshal(data, &s); err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
-		}
-		return &s, nil
-	case 2:
+	switch {
+	case json.Unmarshal(first, &v) == nil && v.Version == 2:
 		return readV2(path, data)
+	case err != nil:
+		return nil, fmt.Errorf("%s:1: %v", path, err)
+	case s.Version == 1 || s.Version == stateVersion:
+		return nil, fmt.Errorf("%s:2: more than one JSON document", path)
 	}
-	return nil, fmt.Errorf("%s: state version %d, this assemble reads versions 1 to %d", path, v.Version, stateVersion)
+	return nil, fmt.Errorf("%s: state version %d, this assemble reads versions 1 to %d", path, s.Version, stateVersion)
 }
 
 // readV2 reads a state of version 2: a first line of everything but the
