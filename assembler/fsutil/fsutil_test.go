@@ -1,8 +1,11 @@
 package fsutil
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -63,5 +66,28 @@ func TestDevice(t *testing.T) {
 	}
 	if _, err := Device(filepath.Join(dir, "missing")); err == nil {
 		t.Error("Device of a missing path succeeded")
+	}
+}
+
+func TestCreate(t *testing.T) {
+	dir := t.TempDir()
+	for _, perm := range []os.FileMode{0o644, 0o600, 0o666, 0o755, 0o777} {
+		name := filepath.Join(dir, perm.String())
+		f, err := Create(name, perm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("x")
+		f.Close()
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if runtime.GOOS != "windows" && fi.Mode().Perm() != perm {
+			t.Errorf("mode %v, want %v whatever the umask", fi.Mode().Perm(), perm)
+		}
+		if _, err := Create(name, perm); !errors.Is(err, fs.ErrExist) {
+			t.Errorf("Create over a file: %v, want it refused", err)
+		}
 	}
 }

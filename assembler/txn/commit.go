@@ -111,7 +111,9 @@ func apply(op *Op) error {
 				return err
 			}
 		}
-		if err := os.Rename(op.Staged, op.Target); err != nil {
+		// A directory the target was has been moved aside, or refused
+		// by Prepare: os.Rename's check for one is not needed.
+		if err := fsutil.Rename(op.Staged, op.Target); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				if _, serr := os.Lstat(op.Staged); os.IsNotExist(serr) {
 					return nil // already applied

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/assemble-build/assemble/assembler/fsutil"
 )
 
 // Mkdir makes dir and its parents now, recording those it made so that
@@ -97,15 +99,12 @@ func (t *Txn) put(target string, perm fs.FileMode, write func(io.Writer) error) 
 	if err != nil {
 		return "", err
 	}
-	f, err := os.OpenFile(staged, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm.Perm())
+	f, err := fsutil.Create(staged, perm)
 	if err != nil {
 		return "", err
 	}
 	h := sha256.New()
 	err = write(io.MultiWriter(f, h))
-	if err == nil {
-		err = f.Chmod(perm) // exactly perm, whatever the umask
-	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
