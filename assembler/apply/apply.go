@@ -98,13 +98,13 @@ func Apply(ctx context.Context, r *Run) error {
 // written again only if what it records changed (the fingerprint of the
 // inputs, say), so that a no-op writes nothing.
 func Update(ctx context.Context, r *Run) error {
-	if err := r.openLog(); err != nil {
-		return err
-	}
 	defer r.closeLog()
 	for _, p := range r.Plan.Parts {
 		if !r.Plan.Updates(p) {
 			continue
+		}
+		if err := r.openLog(); err != nil { // only now: a run with nothing to run keeps the last one's
+			return err
 		}
 		h := r.host(p, nil, r.Instance.Revision(r.Plan.Revision), "update")
 		if err := p.Recipe.(recipe.Updater).Update(ctx, p.Part, h); err != nil {
