@@ -39,15 +39,15 @@ func TestFingerprint(t *testing.T) {
 		{"nothing", func(s *source.Source, o []overlay.Overlay, _ *Inputs) (*source.Source, []overlay.Overlay) {
 			return s, o
 		}, false},
-		{"a variable remembered rather than given", func(s *source.Source, o []overlay.Overlay, _ *Inputs) (*source.Source, []overlay.Overlay) {
-			s = source.New(source.Flags{Config: cfg}, []string{"HOME_ENV=x"})
+		{"a variable remembered rather than given", func(_ *source.Source, o []overlay.Overlay, _ *Inputs) (*source.Source, []overlay.Overlay) {
+			s := source.New(source.Flags{Config: cfg}, []string{"HOME_ENV=x"})
 			s.Remember(&instance.State{Vars: []instance.VarSetting{{Name: "port", Value: "1", Source: "--var"}}})
 			return s, o
 		}, false},
-		{"a variable's value", func(s *source.Source, o []overlay.Overlay, _ *Inputs) (*source.Source, []overlay.Overlay) {
+		{"a variable's value", func(_ *source.Source, o []overlay.Overlay, _ *Inputs) (*source.Source, []overlay.Overlay) {
 			return source.New(source.Flags{Config: cfg, Vars: []string{"port=2"}}, []string{"HOME_ENV=x"}), o
 		}, true},
-		{"what env() read", func(s *source.Source, o []overlay.Overlay, _ *Inputs) (*source.Source, []overlay.Overlay) {
+		{"what env() read", func(_ *source.Source, o []overlay.Overlay, _ *Inputs) (*source.Source, []overlay.Overlay) {
 			return source.New(source.Flags{Config: cfg, Vars: []string{"port=1"}}, []string{"HOME_ENV=y"}), o
 		}, true},
 		{"an overlay's content", func(s *source.Source, o []overlay.Overlay, _ *Inputs) (*source.Source, []overlay.Overlay) {
