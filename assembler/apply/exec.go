@@ -20,7 +20,7 @@ func (h *host) Run(ctx context.Context, argv []string, dir string, env map[strin
 	if !filepath.IsAbs(dir) {
 		return h.errorf("%s is not an absolute directory", dir)
 	}
-	in := h.r.Instance
+	in := h.in
 	bins := filepath.Join(in.Dir, "bin")
 	if h.phase != "activate" {
 		// The binaries of the revision being built are not current yet.
@@ -64,9 +64,9 @@ func (h *host) exec(ctx context.Context, argv []string, dir string, environ []st
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = environ
-	fmt.Fprintf(h.r, "== %s: %s\n", h.p.Part.Name, strings.Join(argv, " "))
+	fmt.Fprintf(h.log, "== %s: %s\n", h.p.Part.Name, strings.Join(argv, " "))
 	var out bytes.Buffer
-	w := io.MultiWriter(&out, h.r)
+	w := io.MultiWriter(&out, h.log)
 	cmd.Stdout, cmd.Stderr = w, w
 	if err := cmd.Run(); err != nil {
 		if o := tail(out.String(), 30); o != "" {

@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function"
 
 	"github.com/assemble-build/assemble/assembler/config"
+	"github.com/assemble-build/assemble/assembler/gocmd"
 	"github.com/assemble-build/assemble/assembler/instance"
 	"github.com/assemble-build/assemble/assembler/plan"
 	"github.com/assemble-build/assemble/assembler/store"
@@ -18,21 +20,30 @@ import (
 	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
-// host is what a recipe installs one part through (recipe.Host).
+// host is what a recipe installs one part through (recipe.Host): the
+// part, and what the engine lends it, no more.
 type host struct {
-	r     *Run
 	p     *plan.Part
+	in    *instance.Instance
 	tx    *txn.Txn // nil for a step that writes no files
 	rev   string   // the revision directory
 	phase string   // install, update or activate
 	label string   // "[3/12] server": an install's progress is numbered
+
+	store   *store.Store
+	goEnv   *gocmd.Env // nil when no part builds modules
+	offline bool
+	funcs   map[string]function.Function
+	say     func(format string, args ...any) // progress
+	log     io.Writer                        // the output of programs
 
 	mu    sync.Mutex
 	paths []instance.Path // what the part made
 }
 
 func (r *Run) host(p *plan.Part, tx *txn.Txn, rev, phase string) *host {
-	return &host{r: r, p: p, tx: tx, rev: rev, phase: phase}
+	return &host{p: p, in: r.Instance, tx: tx, rev: rev, phase: phase,
+		store: r.Store, goEnv: r.Go, offline: r.Offline, funcs: r.Funcs, say: r.say, log: r}
 }
 
 func (h *host) record(x instance.Path) {
@@ -48,7 +59,7 @@ func (h *host) errorf(format string, args ...any) error {
 // check refuses a path outside the instance unless the part allows it,
 // and any path of assemble's own, and makes the path's directory.
 func (h *host) check(path string) error {
-	in := h.r.Instance
+	in := h.in
 	switch {
 	case h.tx == nil:
 		return h.errorf("the %s step cannot write %s: files are written at install only", h.phase, path)
@@ -159,34 +170,34 @@ func (h *host) Bin(name, file string) error {
 }
 
 func (h *host) Store(key string, build func(dir string) error) (string, error) {
-	return h.r.Store.Get(key, build)
+	return h.store.Get(key, build)
 }
 
 func (h *host) Cache(name string) string {
-	return filepath.Join(h.r.Instance.Root, "cache", "download", name)
+	return filepath.Join(h.in.Root, "cache", "download", name)
 }
 
-func (h *host) Offline() bool { return h.r.Offline }
+func (h *host) Offline() bool { return h.offline }
 
-func (h *host) Functions() map[string]function.Function { return h.r.Funcs }
+func (h *host) Functions() map[string]function.Function { return h.funcs }
 
 func (h *host) Progress(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	switch {
 	case h.phase != "install":
-		h.r.say("%s %s: %s", h.phase, h.p.Part.Name, msg)
+		h.say("%s %s: %s", h.phase, h.p.Part.Name, msg)
 	case h.label != "":
-		h.r.say("%s: %s", h.label, msg)
+		h.say("%s: %s", h.label, msg)
 	}
 }
 
 func (h *host) Go(ctx context.Context, dir string, env map[string]string, args ...string) error {
 	failpoint("building")
-	if h.r.Go == nil {
+	if h.goEnv == nil {
 		return h.errorf("the go command is not set up: the part's recipe does not say it builds modules")
 	}
-	goenv := h.r.Go
-	if h.r.Offline {
+	goenv := h.goEnv
+	if h.offline {
 		goenv = goenv.Offline()
 	}
 	if err := h.exec(ctx, append([]string{"go"}, args...), dir, goenv.With(env).List()); err != nil {

@@ -2,6 +2,11 @@
 // written: data goes to a temporary file in the same directory, is synced
 // to disk, and is renamed over the target; the directory is synced so
 // that the rename itself survives.
+//
+// go-internal's renameio does the first half of this, but it is
+// deprecated (staticcheck refuses it), leaves files at mode 0600, and
+// does not sync the directory; its successor, google/renameio, does not
+// build on Windows. What is here is those few lines, for every system.
 package fsutil
 
 import (
