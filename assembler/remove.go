@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/assemble-build/assemble/assembler/apply"
-	"github.com/assemble-build/assemble/assembler/config"
+	"github.com/assemble-build/assemble/assembler/fsutil"
 )
 
 // Remove uninstalls an instance's parts (keeping files their users
@@ -50,7 +50,7 @@ func (s *session) takeBack() []string {
 		for j := len(p.Paths) - 1; j >= 0; j-- {
 			x := p.Paths[j]
 			switch {
-			case config.Within(s.in.Dir, x.Path):
+			case fsutil.Within(s.in.Dir, x.Path):
 			case apply.Edited(x):
 				warnings = append(warnings, fmt.Sprintf("left %s in place: it was edited after assemble wrote it", x.Path))
 			case x.Kind == "dir":

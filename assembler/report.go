@@ -15,6 +15,9 @@ type Step struct {
 	Recipe string      `json:"recipe"`
 	Action plan.Action `json:"action"`
 	Reason string      `json:"reason,omitempty"`
+	// Outside says the part may write outside the instance
+	// (allow_outside_instance).
+	Outside bool `json:"outside,omitempty"`
 }
 
 // Report says what a run did, or would do.
@@ -48,7 +51,7 @@ func (s *session) report(p *plan.Plan, ev *evaluate.Result, ovs []overlay.Overla
 	rep := &Report{Instance: s.in.Name, Dir: s.in.Dir, Revision: p.Revision, Previous: s.in.CurrentRevision(),
 		UpToDate: p.UpToDate(s.in, s.st), Overlays: ovs, Warnings: s.warns}
 	for _, pp := range p.Parts {
-		rep.Steps = append(rep.Steps, Step{Part: pp.Part.Name, Recipe: pp.Part.Recipe, Action: pp.Action, Reason: pp.Reason})
+		rep.Steps = append(rep.Steps, Step{Part: pp.Part.Name, Recipe: pp.Part.Recipe, Action: pp.Action, Reason: pp.Reason, Outside: pp.Outside})
 	}
 	for _, g := range p.Gone {
 		rep.Steps = append(rep.Steps, Step{Part: g.Name, Recipe: g.Recipe, Action: plan.Remove, Reason: "no longer in the config"})

@@ -19,6 +19,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty/function"
 
+	"github.com/assemble-build/assemble/assembler/fsutil"
 	"github.com/assemble-build/assemble/assembler/gocmd"
 	"github.com/assemble-build/assemble/assembler/instance"
 	"github.com/assemble-build/assemble/assembler/plan"
@@ -58,8 +59,10 @@ type Run struct {
 	// Warnings collects what the run has to say that is not an error.
 	Warnings []string
 
-	mu  sync.Mutex
-	log *os.File
+	mu    sync.Mutex
+	log   *os.File
+	fs    *fsutil.Tree // the instance, through which every change is made
+	links links
 }
 
 // Contents is what a new revision holds besides what its parts install.
@@ -76,10 +79,11 @@ type Contents struct {
 // Apply carries out the plan: it installs what changed into a staged
 // revision and staged files, then commits them all together.
 func Apply(ctx context.Context, r *Run) error {
-	if err := r.openLog(); err != nil {
+	done, err := r.open()
+	if err != nil {
 		return err
 	}
-	defer r.closeLog()
+	defer done()
 	s, err := r.stage(ctx)
 	if err != nil {
 		s.abort()
@@ -117,6 +121,24 @@ func Update(ctx context.Context, r *Run) error {
 		return r.Instance.SaveState(st)
 	}
 	return nil
+}
+
+// open opens the instance's tree, and the run's log, and returns what
+// closes them.
+func (r *Run) open() (func(), error) {
+	fs, err := fsutil.OpenTree(r.Instance.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.openLog(); err != nil {
+		fs.Close()
+		return nil, err
+	}
+	r.fs = fs
+	return func() {
+		r.closeLog()
+		fs.Close()
+	}, nil
 }
 
 // say writes a progress line.

@@ -25,7 +25,7 @@ import (
 func (r *Run) commit(ctx context.Context, j *journal, tx *txn.Txn) error {
 	in := r.Instance
 	if j.StagedRevision != "" && exists(j.StagedRevision) {
-		if err := os.Rename(j.StagedRevision, in.Revision(j.Revision)); err != nil {
+		if err := r.fs.Rename(j.StagedRevision, in.Revision(j.Revision)); err != nil {
 			return r.undo(ctx, j, tx, fmt.Errorf("%w: %w", ErrBuild, err))
 		}
 	}
@@ -60,16 +60,16 @@ func (r *Run) undo(ctx context.Context, j *journal, tx *txn.Txn, cause error) er
 				return fmt.Errorf("%w; and switching back to revision %s failed: %v", cause, j.Previous, err)
 			}
 		} else {
-			os.Remove(in.Current())
+			r.fs.Remove(in.Current())
 		}
 	}
 	if err := tx.Undo(); err != nil {
 		return fmt.Errorf("%w; and restoring files failed: %v", cause, err)
 	}
-	os.Remove(in.Staging()) // when empty
-	removeBuilt(in, j)
-	os.Remove(j.NextState)
-	os.Remove(in.JournalPath())
+	r.fs.Remove(in.Staging()) // when empty
+	r.removeBuilt(j)
+	r.fs.Remove(j.NextState)
+	r.fs.Remove(in.JournalPath())
 	if j.Previous == "" {
 		return cause
 	}
@@ -83,7 +83,7 @@ func (r *Run) undo(ctx context.Context, j *journal, tx *txn.Txn, cause error) er
 func (r *Run) finish(j *journal, tx *txn.Txn) error {
 	in := r.Instance
 	if exists(j.NextState) {
-		if err := os.Rename(j.NextState, in.StatePath()); err != nil {
+		if err := r.fs.Rename(j.NextState, in.StatePath()); err != nil {
 			return err
 		}
 	}
@@ -97,12 +97,12 @@ func (r *Run) finish(j *journal, tx *txn.Txn) error {
 	}
 	tx.Finish()
 	failpoint("finishing")
-	os.Remove(in.Staging()) // when empty
+	r.fs.Remove(in.Staging()) // when empty
 	sort.Sort(sort.Reverse(sort.StringSlice(j.Rmdirs)))
 	for _, d := range j.Rmdirs {
-		os.Remove(d) // only if empty
+		r.fs.Remove(d) // only if empty
 	}
-	if err := os.Remove(in.JournalPath()); err != nil && !os.IsNotExist(err) {
+	if err := r.fs.Remove(in.JournalPath()); err != nil && !os.IsNotExist(err) {
 		return err
 	}
 	if _, err := in.PruneRevisions(j.Keep); err != nil {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty/function"
 
-	"github.com/assemble-build/assemble/assembler/config"
+	"github.com/assemble-build/assemble/assembler/fsutil"
 	"github.com/assemble-build/assemble/assembler/gocmd"
 	"github.com/assemble-build/assemble/assembler/instance"
 	"github.com/assemble-build/assemble/assembler/plan"
@@ -37,12 +37,14 @@ type host struct {
 	say     func(format string, args ...any) // progress
 	log     io.Writer                        // the output of programs
 
+	links *links // the directories of the instance known to be no links
+
 	mu    sync.Mutex
 	paths []instance.Path // what the part made
 }
 
 func (r *Run) host(p *plan.Part, tx *txn.Txn, rev, phase string) *host {
-	return &host{p: p, in: r.Instance, tx: tx, rev: rev, phase: phase,
+	return &host{p: p, in: r.Instance, tx: tx, rev: rev, phase: phase, links: &r.links,
 		store: r.Store, goEnv: r.Go, offline: r.Offline, funcs: r.Funcs, say: r.say, log: r}
 }
 
@@ -57,7 +59,10 @@ func (h *host) errorf(format string, args ...any) error {
 }
 
 // check refuses a path outside the instance unless the part allows it,
-// and any path of assemble's own, and makes the path's directory.
+// and any path of assemble's own (code/, .assemble/, bin/), as written or
+// through a symbolic link, and makes the path's directory. The writes
+// themselves go through the instance's tree, which no link can lead out
+// of.
 func (h *host) check(path string) error {
 	in := h.in
 	switch {
@@ -65,12 +70,32 @@ func (h *host) check(path string) error {
 		return h.errorf("the %s step cannot write %s: files are written at install only", h.phase, path)
 	case !filepath.IsAbs(path):
 		return h.errorf("%s is not an absolute path", path)
-	case !h.p.Outside && !config.Within(in.Dir, path):
-		return h.errorf("%s is outside the instance; a part writes only inside it unless it sets allow_outside_instance = true", path)
-	case config.Within(in.Code(), path) || config.Within(in.Meta(), path) || path == filepath.Join(in.Dir, "bin"):
+	case !fsutil.Within(in.Dir, path):
+		if !h.p.Outside {
+			return h.errorf("%s is outside the instance; a part writes only inside it unless it sets allow_outside_instance = true", path)
+		}
+		return h.parents(path)
+	case own(in, path):
 		return h.errorf("%s is assemble's own; write into etc/, var/, run/, tmp/ or other directories of the instance", path)
 	}
+	if link, to := h.links.follow(in.Dir, path); link != "" {
+		target, _ := os.Readlink(link)
+		switch {
+		case filepath.IsAbs(target):
+			return h.errorf("%s goes through the link %s to %s; a part writes only through relative links that stay in the instance", path, link, target)
+		case !fsutil.Within(h.links.dir(in.Dir), to):
+			return h.errorf("%s leads out of the instance, to %s, through the link %s; a part writes only inside it", path, to, link)
+		case own(&instance.Instance{Dir: h.links.dir(in.Dir)}, to):
+			return h.errorf("%s leads into assemble's own %s through the link %s", path, to, link)
+		}
+	}
 	return h.parents(path)
+}
+
+// own reports whether path, as written, is in one of the instance's
+// directories that are assemble's own.
+func own(in *instance.Instance, path string) bool {
+	return fsutil.Within(in.Code(), path) || fsutil.Within(in.Meta(), path) || fsutil.Within(filepath.Join(in.Dir, "bin"), path)
 }
 
 // parents makes path's directory, recording the directories it made as

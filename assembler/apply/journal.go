@@ -74,7 +74,7 @@ func (s *staging) prepare(ctx context.Context) (*journal, error) {
 	// The staging directory is inside the instance, so one sync of its
 	// file system covers the revision, the next state and the journal.
 	if err := s.tx.Sync(); err != nil {
-		os.Remove(r.Instance.JournalPath())
+		r.fs.Remove(r.Instance.JournalPath())
 		return nil, err
 	}
 	return j, nil
@@ -106,6 +106,11 @@ func (r *Run) event(id, prev string) *instance.Event {
 // runs cut short before that are removed. r needs only Instance, Recipes
 // and Progress.
 func Recover(ctx context.Context, r *Run) error {
+	done, err := r.open()
+	if err != nil {
+		return err
+	}
+	defer done()
 	defer r.cleanLeftovers()
 	in := r.Instance
 	data, err := os.ReadFile(in.JournalPath())
@@ -121,23 +126,19 @@ func Recover(ctx context.Context, r *Run) error {
 		// the instance shows; one that does not read was cut short
 		// before that, and there is nothing to finish or undo.
 		r.warn("%s does not read (%v): the run it records was cut short before it changed anything", in.JournalPath(), err)
-		return os.Remove(in.JournalPath())
+		return r.fs.Remove(in.JournalPath())
 	}
-	tx := txn.Resume(j.Staging, j.Ops, j.Created)
+	tx := txn.Resume(r.fs, j.Staging, j.Ops, j.Created)
 	if in.CurrentRevision() != j.Revision {
 		r.say("undoing the %s of revision %s that was cut short", j.Action, j.Revision)
 		if err := tx.Undo(); err != nil {
 			return err
 		}
-		removeBuilt(in, &j)
-		os.Remove(j.NextState)
-		return os.Remove(in.JournalPath())
+		r.removeBuilt(&j)
+		r.fs.Remove(j.NextState)
+		return r.fs.Remove(in.JournalPath())
 	}
 	r.say("finishing the %s of revision %s that was cut short", j.Action, j.Revision)
-	if err := r.openLog(); err != nil {
-		return err
-	}
-	defer r.closeLog()
 	return r.commit(ctx, &j, tx)
 }
 
@@ -153,29 +154,29 @@ func (r *Run) cleanLeftovers() {
 	if entries, err := os.ReadDir(in.Code()); err == nil {
 		for _, e := range entries {
 			if strings.HasPrefix(e.Name(), ".staging-") {
-				os.RemoveAll(filepath.Join(in.Code(), e.Name()))
+				r.fs.RemoveAll(filepath.Join(in.Code(), e.Name()))
 			}
 		}
 	}
 	if entries, err := os.ReadDir(in.Staging()); err == nil {
 		for _, e := range entries {
-			txn.Clean(filepath.Join(in.Staging(), e.Name()))
+			txn.Clean(r.fs, filepath.Join(in.Staging(), e.Name()))
 		}
 	}
-	os.RemoveAll(in.Staging())
-	os.Remove(in.StatePath() + ".next") // written just before the journal
+	r.fs.RemoveAll(in.Staging())
+	r.fs.Remove(in.StatePath() + ".next") // written just before the journal
 }
 
 // removeBuilt removes the revision an undone run built, wherever the run
 // left it.
-func removeBuilt(in *instance.Instance, j *journal) {
+func (r *Run) removeBuilt(j *journal) {
 	if !j.Built {
 		return
 	}
 	if j.StagedRevision != "" {
-		os.RemoveAll(j.StagedRevision)
+		r.fs.RemoveAll(j.StagedRevision)
 	}
-	os.RemoveAll(in.Revision(j.Revision))
+	r.fs.RemoveAll(r.Instance.Revision(j.Revision))
 }
 
 // revisionParts returns the parts of revision rev: the plan's, or those

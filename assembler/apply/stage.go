@@ -42,7 +42,7 @@ func (r *Run) stage(ctx context.Context) (*staging, error) {
 		next: r.Instance.StatePath() + ".next", paths: map[string][]instance.Path{}}
 	if s.build {
 		s.dir = filepath.Join(r.Instance.Code(), ".staging-"+rev)
-		os.RemoveAll(s.dir)
+		r.fs.RemoveAll(s.dir)
 		if err := os.MkdirAll(filepath.Join(s.dir, "bin"), 0o755); err != nil {
 			return s, err
 		}
@@ -50,7 +50,7 @@ func (r *Run) stage(ctx context.Context) (*staging, error) {
 			return s, err
 		}
 	}
-	tx, err := txn.New(filepath.Join(r.Instance.Staging(), s.id))
+	tx, err := txn.New(r.fs, filepath.Join(r.Instance.Staging(), s.id))
 	if err != nil {
 		return s, err
 	}
@@ -71,10 +71,10 @@ func (s *staging) abort() {
 	if s.tx != nil {
 		s.tx.Abort()
 	}
-	os.Remove(s.next)
-	os.Remove(s.r.Instance.Staging()) // when empty
+	s.r.fs.Remove(s.next)
+	s.r.fs.Remove(s.r.Instance.Staging()) // when empty
 	if s.build {
-		os.RemoveAll(s.dir)
+		s.r.fs.RemoveAll(s.dir)
 	}
 }
 

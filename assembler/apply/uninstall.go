@@ -4,7 +4,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/assemble-build/assemble/assembler/config"
+	"github.com/assemble-build/assemble/assembler/fsutil"
 	"github.com/assemble-build/assemble/assembler/instance"
 	"github.com/assemble-build/assemble/assembler/plan"
 )
@@ -64,7 +64,7 @@ func (s *staging) drop(part string, x instance.Path, rmdirs []string) []string {
 		}
 	case Edited(x):
 		s.r.warn("part %s: left %s in place: it was edited after assemble wrote it", part, x.Path)
-	case config.Within(filepath.Join(in.Dir, "var"), x.Path):
+	case fsutil.Within(filepath.Join(in.Dir, "var"), x.Path):
 		s.r.warn("part %s: left %s in place: var/ holds data, which an install never deletes", part, x.Path)
 	default:
 		tree := x.Kind == "tree"

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/assemble-build/assemble/assembler/fsutil"
 	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
@@ -363,8 +364,11 @@ func (e *evaluator) evalPart(p *Part, byName map[string]*Part) {
 		v := e.evalDef(def, o.Type, scope, p.defaultOf, p.typeOf)
 		if o.Path != recipe.NotPath {
 			v = resolvePath(v, o.Path, def.Layer.File.Dir, in)
-			if o.Path == recipe.TargetPath && in.Known && !p.AllowOutside {
-				e.checkInside(def, v, in.Dir)
+			if o.Path == recipe.TargetPath && in.Known {
+				e.checkTarget(def, v, in.Dir, p.AllowOutside)
+			}
+			if o.Path == recipe.SourcePath && !p.AllowOutside {
+				e.checkSource(def, v, e.opts.Manifest.Dir)
 			}
 		}
 		p.Options[o.Name] = v
@@ -396,8 +400,43 @@ func (e *evaluator) evalPart(p *Part, byName map[string]*Part) {
 	p.Value = cty.ObjectVal(attrs)
 }
 
-// checkInside reports a target path outside the instance directory.
-func (e *evaluator) checkInside(def *Def, v cty.Value, dir string) {
+// checkTarget reports a target path outside the instance directory,
+// unless outside is allowed, and one in assemble's own directories.
+func (e *evaluator) checkTarget(def *Def, v cty.Value, dir string, outside bool) {
+	for _, p := range pathsOf(v) {
+		switch {
+		case !fsutil.Within(dir, p) && !outside:
+			e.diag(&hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Path outside the instance",
+				Detail:  fmt.Sprintf("%s is outside the instance directory %s. A part writes only inside its instance unless it sets allow_outside_instance = true.", p, dir),
+				Subject: def.Attr.Expr.Range().Ptr(),
+			})
+		case ownDir(dir, p) != "":
+			e.diag(&hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Path of assemble's own",
+				Detail:  fmt.Sprintf("%s is in %s, which assemble keeps for itself: revisions are immutable, and bin/ is the current revision's. Write into etc/, var/, run/, tmp/ or another directory of the instance.", p, ownDir(dir, p)),
+				Subject: def.Attr.Expr.Range().Ptr(),
+			})
+		}
+	}
+}
+
+// checkSource reports a source path outside the manifest's directory:
+// what a revision is built from is what the manifest holds.
+func (e *evaluator) checkSource(def *Def, v cty.Value, dir string) {
+	for _, p := range pathsOf(v) {
+		if !fsutil.Within(dir, p) {
+			e.diag(&hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Source outside the manifest",
+				Detail:  fmt.Sprintf("%s is outside the manifest directory %s. A part reads only what the manifest holds unless it sets allow_outside_instance = true.", p, dir),
+				Subject: def.Attr.Expr.Range().Ptr(),
+			})
+		}
+	}
+}
+
+// pathsOf returns the paths a path option holds, once known.
+func pathsOf(v cty.Value) []string {
 	var paths []string
 	if v.IsWhollyKnown() && !v.IsNull() {
 		if v.Type() == cty.String {
@@ -409,21 +448,18 @@ func (e *evaluator) checkInside(def *Def, v cty.Value, dir string) {
 			}
 		}
 	}
-	for _, p := range paths {
-		if !Within(dir, p) {
-			e.diag(&hcl.Diagnostic{
-				Severity: hcl.DiagError, Summary: "Path outside the instance",
-				Detail:  fmt.Sprintf("%s is outside the instance directory %s. A part writes only inside its instance unless it sets allow_outside_instance = true.", p, dir),
-				Subject: def.Attr.Expr.Range().Ptr(),
-			})
-		}
-	}
+	return paths
 }
 
-// Within reports whether path p lies in directory dir (or is dir).
-func Within(dir, p string) bool {
-	rel, err := filepath.Rel(dir, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+// ownDir returns the directory of assemble's own in the instance at dir
+// that p is in (code/, .assemble/, bin/), or "".
+func ownDir(dir, p string) string {
+	for _, own := range []string{"code", ".assemble", "bin"} {
+		if fsutil.Within(filepath.Join(dir, own), p) {
+			return own + "/"
+		}
+	}
+	return ""
 }
 
 func hasErrors(diags hcl.Diagnostics) bool {

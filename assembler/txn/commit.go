@@ -20,7 +20,7 @@ func (t *Txn) Prepare() error {
 			op.Backup, op.Keep = "", false
 			continue
 		}
-		fi, err := os.Lstat(op.Target)
+		fi, err := t.fs.Lstat(op.Target)
 		if os.IsNotExist(err) {
 			op.Backup, op.Keep = "", false
 			continue
@@ -32,12 +32,12 @@ func (t *Txn) Prepare() error {
 			op.Backup = filepath.Join(t.dir, "old", fmt.Sprint(i))
 			if same, err := t.sameDevice(filepath.Dir(op.Target)); err != nil {
 				return err
-			} else if !same {
+			} else if !same || t.fs.Inside(op.Target) != t.fs.Inside(t.dir) {
 				op.Backup = filepath.Join(filepath.Dir(op.Target), fmt.Sprintf(".%s.assemble-old-%d", filepath.Base(op.Target), i))
 			}
 		}
 		if op.Kind == "put" && !op.Tree && !fi.IsDir() {
-			if err := os.Link(op.Target, op.Backup); err != nil {
+			if err := t.fs.Link(op.Target, op.Backup); err != nil {
 				return fmt.Errorf("keeping %s: %w", op.Target, err)
 			}
 			op.Linked = true
@@ -93,29 +93,29 @@ func exists(p string) bool {
 // a run that crashed while applying can apply again.
 func (t *Txn) Apply() error {
 	for _, op := range t.ops {
-		if err := apply(op); err != nil {
+		if err := t.apply(op); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func apply(op *Op) error {
+func (t *Txn) apply(op *Op) error {
 	switch op.Kind {
 	case "put":
 		if op.Backup != "" && !op.Linked {
-			if _, err := os.Lstat(op.Staged); os.IsNotExist(err) {
+			if _, err := t.fs.Lstat(op.Staged); os.IsNotExist(err) {
 				return nil // already applied
 			}
-			if err := moveAside(op.Target, op.Backup); err != nil {
+			if err := t.moveAside(op.Target, op.Backup); err != nil {
 				return err
 			}
 		}
 		// A directory the target was has been moved aside, or refused
 		// by Prepare: os.Rename's check for one is not needed.
-		if err := fsutil.Rename(op.Staged, op.Target); err != nil {
+		if err := t.fs.Rename(op.Staged, op.Target); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				if _, serr := os.Lstat(op.Staged); os.IsNotExist(serr) {
+				if _, serr := t.fs.Lstat(op.Staged); os.IsNotExist(serr) {
 					return nil // already applied
 				}
 			}
@@ -125,7 +125,7 @@ func apply(op *Op) error {
 		if op.Backup == "" {
 			return nil // did not exist
 		}
-		if err := moveAside(op.Target, op.Backup); err != nil {
+		if err := t.moveAside(op.Target, op.Backup); err != nil {
 			return err
 		}
 	}
@@ -133,11 +133,11 @@ func apply(op *Op) error {
 }
 
 // moveAside renames target to backup, unless that is done already.
-func moveAside(target, backup string) error {
-	if _, err := os.Lstat(backup); err == nil {
+func (t *Txn) moveAside(target, backup string) error {
+	if _, err := t.fs.Lstat(backup); err == nil {
 		return nil
 	}
-	if err := os.Rename(target, backup); err != nil && !os.IsNotExist(err) {
+	if err := t.fs.Rename(target, backup); err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("moving %s aside: %w", target, err)
 	}
 	return nil
@@ -151,25 +151,25 @@ func (t *Txn) Undo() error {
 		op := t.ops[i]
 		switch op.Kind {
 		case "put":
-			if _, err := os.Lstat(op.Staged); err == nil {
+			if _, err := t.fs.Lstat(op.Staged); err == nil {
 				// Never applied: the target is as it was.
-				os.RemoveAll(op.Staged)
+				t.fs.RemoveAll(op.Staged)
 				if op.Linked {
-					os.Remove(op.Backup)
+					t.fs.Remove(op.Backup)
 				}
 				continue
 			}
 			if op.Backup == "" {
-				if err := os.RemoveAll(op.Target); err != nil {
+				if err := t.fs.RemoveAll(op.Target); err != nil {
 					errs = append(errs, err)
 				}
 				continue
 			}
 			if op.Tree {
-				os.RemoveAll(op.Target)
+				t.fs.RemoveAll(op.Target)
 			}
-			if _, err := os.Lstat(op.Backup); err == nil {
-				if err := os.Rename(op.Backup, op.Target); err != nil {
+			if _, err := t.fs.Lstat(op.Backup); err == nil {
+				if err := t.fs.Rename(op.Backup, op.Target); err != nil {
 					errs = append(errs, err)
 				}
 			}
@@ -177,8 +177,8 @@ func (t *Txn) Undo() error {
 			if op.Backup == "" {
 				continue
 			}
-			if _, err := os.Lstat(op.Backup); err == nil {
-				if err := os.Rename(op.Backup, op.Target); err != nil {
+			if _, err := t.fs.Lstat(op.Backup); err == nil {
+				if err := t.fs.Rename(op.Backup, op.Target); err != nil {
 					errs = append(errs, err)
 				}
 			}
@@ -193,10 +193,10 @@ func (t *Txn) Undo() error {
 func (t *Txn) Abort() {
 	for _, op := range t.ops {
 		if op.Staged != "" {
-			os.RemoveAll(op.Staged)
+			t.fs.RemoveAll(op.Staged)
 		}
 		if op.Linked {
-			os.Remove(op.Backup)
+			t.fs.Remove(op.Backup)
 		}
 	}
 	t.removeCreated()
@@ -208,7 +208,7 @@ func (t *Txn) Abort() {
 func (t *Txn) Finish() {
 	for _, op := range t.ops {
 		if op.Backup != "" && !op.Keep {
-			os.RemoveAll(op.Backup)
+			t.fs.RemoveAll(op.Backup)
 		}
 	}
 	t.removeDir()
@@ -216,7 +216,7 @@ func (t *Txn) Finish() {
 
 // removeCreated removes the directories staging made, deepest first,
 // where they are empty.
-func (t *Txn) removeCreated() { removeEmpty(t.created) }
+func (t *Txn) removeCreated() { removeEmpty(t.fs, t.created) }
 
 // removeDir closes the intent log and removes the transaction's directory.
 func (t *Txn) removeDir() {
@@ -224,5 +224,5 @@ func (t *Txn) removeDir() {
 		t.intent.Close()
 		t.intent = nil
 	}
-	os.RemoveAll(t.dir)
+	t.fs.RemoveAll(t.dir)
 }

@@ -22,7 +22,7 @@ func (t *Txn) Mkdir(dir string, perm fs.FileMode) ([]string, error) {
 	if ready {
 		return nil, nil
 	}
-	made, err := mkdirs(dir, perm, nil)
+	made, err := mkdirs(t.fs, dir, perm, nil)
 	if err == nil {
 		err = t.note('D', made...)
 	}
@@ -49,21 +49,21 @@ var errNotDir = errors.New("not a directory")
 // parents first, to made. It tries mkdir first, which in the common case
 // (the parent exists) is the only system call; of several goroutines
 // making the same directory, only the one that made it reports it.
-func mkdirs(dir string, perm fs.FileMode, made []string) ([]string, error) {
-	err := os.Mkdir(dir, perm)
+func mkdirs(tree *fsutil.Tree, dir string, perm fs.FileMode, made []string) ([]string, error) {
+	err := tree.Mkdir(dir, perm)
 	switch {
 	case err == nil:
 		return append(made, dir), nil
 	case errors.Is(err, fs.ErrExist):
-		if fi, serr := os.Stat(dir); serr != nil || !fi.IsDir() {
+		if fi, serr := tree.Stat(dir); serr != nil || !fi.IsDir() {
 			return made, &fs.PathError{Op: "mkdir", Path: dir, Err: errNotDir}
 		}
 		return made, nil
 	case errors.Is(err, fs.ErrNotExist) && filepath.Dir(dir) != dir:
-		if made, err = mkdirs(filepath.Dir(dir), perm, made); err != nil {
+		if made, err = mkdirs(tree, filepath.Dir(dir), perm, made); err != nil {
 			return made, err
 		}
-		return mkdirs(dir, perm, made)
+		return mkdirs(tree, dir, perm, made)
 	}
 	return made, err
 }
@@ -99,7 +99,7 @@ func (t *Txn) put(target string, perm fs.FileMode, write func(io.Writer) error) 
 	if err != nil {
 		return "", err
 	}
-	f, err := fsutil.Create(staged, perm)
+	f, err := t.fs.Create(staged, perm)
 	if err != nil {
 		return "", err
 	}
@@ -109,7 +109,7 @@ func (t *Txn) put(target string, perm fs.FileMode, write func(io.Writer) error) 
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(staged)
+		t.fs.Remove(staged)
 		return "", fmt.Errorf("writing %s: %w", target, err)
 	}
 	t.add(&Op{Kind: "put", Target: target, Staged: staged})
@@ -125,7 +125,7 @@ func (t *Txn) PutSymlink(link, target string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Symlink(link, staged); err != nil {
+	if err := t.fs.Symlink(link, staged); err != nil {
 		return fmt.Errorf("linking %s: %w", target, err)
 	}
 	t.add(&Op{Kind: "put", Target: target, Staged: staged})
@@ -142,11 +142,11 @@ func (t *Txn) PutTree(target string, fill func(dir string) error) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Mkdir(staged, 0o755); err != nil {
+	if err := t.fs.Mkdir(staged, 0o755); err != nil {
 		return err
 	}
 	if err := fill(staged); err != nil {
-		os.RemoveAll(staged)
+		t.fs.RemoveAll(staged)
 		return err
 	}
 	t.add(&Op{Kind: "put", Target: target, Staged: staged, Tree: true})
@@ -166,7 +166,7 @@ func (t *Txn) KeepAside(target string) string {
 	defer t.mu.Unlock()
 	name := target + ".assemble-saved"
 	for i := 1; ; i++ {
-		if _, err := os.Lstat(name); os.IsNotExist(err) {
+		if _, err := t.fs.Lstat(name); os.IsNotExist(err) {
 			break
 		}
 		name = fmt.Sprintf("%s.assemble-saved-%d", target, i)

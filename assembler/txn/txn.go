@@ -14,10 +14,16 @@
 // cleaned up from the intent log the transaction keeps in its directory,
 // which names every staged file before it exists and every directory the
 // moment it is made.
+//
+// Every operation goes through an fsutil.Tree for the instance: no
+// symbolic link a part or a user made can lead a write, a rename or a
+// removal out of the instance. Paths outside it are reached only where
+// the caller has allowed a part to write there.
 package txn
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -45,6 +51,7 @@ type Op struct {
 
 // Txn is a set of staged changes.
 type Txn struct {
+	fs      *fsutil.Tree
 	dir     string // the transaction's own directory: intent log, backups
 	id      string
 	intent  *os.File
@@ -59,18 +66,21 @@ type Txn struct {
 	made map[string]bool
 }
 
-// New starts a transaction whose own files go in dir, which it creates;
-// dir's name should be unique, as it names the staged files.
-func New(dir string) (*Txn, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "old"), 0o755); err != nil {
+// New starts a transaction in the tree fs whose own files go in dir,
+// which it creates; dir's name should be unique, as it names the staged
+// files.
+func New(fs *fsutil.Tree, dir string) (*Txn, error) {
+	t := &Txn{fs: fs, dir: dir, id: filepath.Base(dir), dev: map[string]uint64{}, ready: map[string]bool{}, made: map[string]bool{}}
+	if _, err := mkdirs(fs, filepath.Join(dir, "old"), 0o755, nil); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, intentLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := fs.Create(filepath.Join(dir, intentLog), 0o644)
 	if err != nil {
-		os.RemoveAll(dir)
+		fs.RemoveAll(dir)
 		return nil, err
 	}
-	return &Txn{dir: dir, id: filepath.Base(dir), intent: f, dev: map[string]uint64{}, ready: map[string]bool{}, made: map[string]bool{}}, nil
+	t.intent = f
+	return t, nil
 }
 
 const intentLog = "intent"
@@ -92,31 +102,35 @@ func (t *Txn) note(kind byte, paths ...string) error {
 }
 
 // Clean removes what a transaction killed before it had a journal left
-// in the instance: the staged files and, where empty, the directories its
+// in the tree fs: the staged files and, where empty, the directories its
 // intent log names, then the transaction's directory.
-func Clean(dir string) {
-	data, _ := os.ReadFile(filepath.Join(dir, intentLog))
+func Clean(fs *fsutil.Tree, dir string) {
+	var data []byte
+	if f, err := fs.Open(filepath.Join(dir, intentLog)); err == nil {
+		data, _ = io.ReadAll(f)
+		f.Close()
+	}
 	var dirs []string
 	for _, line := range strings.Split(string(data), "\n") {
 		kind, path, ok := strings.Cut(line, " ")
 		switch {
 		case !ok:
 		case kind == "S" && strings.HasPrefix(filepath.Base(path), "."):
-			os.RemoveAll(path)
+			fs.RemoveAll(path)
 		case kind == "D":
 			dirs = append(dirs, path)
 		}
 	}
-	removeEmpty(dirs)
-	os.RemoveAll(dir)
+	removeEmpty(fs, dirs)
+	fs.RemoveAll(dir)
 }
 
 // removeEmpty removes the directories that are empty, deepest first.
-func removeEmpty(dirs []string) {
+func removeEmpty(fs *fsutil.Tree, dirs []string) {
 	dirs = append([]string(nil), dirs...)
 	sort.Sort(sort.Reverse(sort.StringSlice(dirs)))
 	for _, d := range dirs {
-		os.Remove(d) // fails, and keeps it, unless empty
+		fs.Remove(d) // fails, and keeps it, unless empty
 	}
 }
 
@@ -126,9 +140,10 @@ func (t *Txn) Ops() []*Op { return t.ops }
 // Created returns the directories made while staging, for the journal.
 func (t *Txn) Created() []string { return t.created }
 
-// Resume rebuilds a transaction from a journal, to finish or undo it.
-func Resume(dir string, ops []*Op, created []string) *Txn {
-	return &Txn{dir: dir, ops: ops, created: created, dev: map[string]uint64{}, ready: map[string]bool{}, made: map[string]bool{}}
+// Resume rebuilds a transaction in the tree fs from a journal, to finish
+// or undo it.
+func Resume(fs *fsutil.Tree, dir string, ops []*Op, created []string) *Txn {
+	return &Txn{fs: fs, dir: dir, ops: ops, created: created, dev: map[string]uint64{}, ready: map[string]bool{}, made: map[string]bool{}}
 }
 
 // stagePath returns where new content for target waits, beside it, and

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/assemble-build/assemble/assembler/fsutil"
 )
 
 func read(t *testing.T, path string) string {
@@ -44,7 +46,7 @@ func setup(t *testing.T) (dir string, tx *Txn) {
 	write(t, filepath.Join(dir, "etc", "a.conf"), "old a")
 	write(t, filepath.Join(dir, "etc", "gone.conf"), "old gone")
 	write(t, filepath.Join(dir, "tree", "old.txt"), "old tree")
-	tx, err := New(filepath.Join(dir, ".assemble", "staging", "1"))
+	tx, err := New(tree(t, dir), filepath.Join(dir, ".assemble", "staging", "1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,11 +139,11 @@ func TestResumePartial(t *testing.T) {
 		dir, tx := setup(t)
 		tx.Prepare()
 		for _, op := range tx.Ops()[:2] {
-			if err := apply(op); err != nil {
+			if err := tx.apply(op); err != nil {
 				t.Fatal(err)
 			}
 		}
-		again := Resume(tx.dir, tx.Ops(), tx.Created())
+		again := Resume(tx.fs, tx.dir, tx.Ops(), tx.Created())
 		if forward {
 			if err := again.Apply(); err != nil {
 				t.Fatal(err)
@@ -172,7 +174,7 @@ func TestKeepAside(t *testing.T) {
 func TestReplaceDirectoryWithFile(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "etc", "x"), 0o755)
-	tx, _ := New(filepath.Join(dir, "st"))
+	tx, _ := New(tree(t, dir), filepath.Join(dir, "st"))
 	tx.PutFile(filepath.Join(dir, "etc", "x"), []byte("x"), 0o644)
 	if err := tx.Prepare(); err == nil || !strings.Contains(err.Error(), "is a directory") {
 		t.Errorf("Prepare = %v", err)
@@ -201,7 +203,7 @@ func TestMkdir(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tx, err := New(filepath.Join(dir, ".st-"+strings.ReplaceAll(tt.name, " ", "-")))
+			tx, err := New(tree(t, dir), filepath.Join(dir, ".st-"+strings.ReplaceAll(tt.name, " ", "-")))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -265,7 +267,7 @@ func TestUndoEachKind(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			write(t, filepath.Join(dir, "etc", "old.conf"), "old")
-			tx, err := New(filepath.Join(dir, ".st"))
+			tx, err := New(tree(t, dir), filepath.Join(dir, ".st"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -290,7 +292,7 @@ func TestUndoEachKind(t *testing.T) {
 func TestClean(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "etc", "old.conf"), "old")
-	tx, err := New(filepath.Join(dir, ".st", "0123abcd"))
+	tx, err := New(tree(t, dir), filepath.Join(dir, ".st", "0123abcd"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,6 +308,49 @@ func TestClean(t *testing.T) {
 		t.Fatalf("staged beside the target: parts/p1 = %q", got)
 	}
 	// Killed here: no Abort, no journal.
-	Clean(filepath.Join(dir, ".st", "0123abcd"))
+	Clean(tree(t, dir), filepath.Join(dir, ".st", "0123abcd"))
 	check(t, dir, map[string]string{"etc": "dir old.conf", "etc/old.conf": "old", "parts": "<missing>", ".st": "dir "})
+}
+
+// tree opens dir as the tree a transaction works in.
+func tree(t *testing.T, dir string) *fsutil.Tree {
+	t.Helper()
+	tr, err := fsutil.OpenTree(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tr.Close() })
+	return tr
+}
+
+// TestConfined checks that no symbolic link in the instance leads a
+// staged write, a replacement or a removal out of it.
+func TestConfined(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	write(t, filepath.Join(outside, "victim"), "theirs")
+	os.MkdirAll(filepath.Join(dir, "etc"), 0o755)
+	os.Symlink(outside, filepath.Join(dir, "etc", "out"))
+	os.Symlink(filepath.Join(outside, "victim"), filepath.Join(dir, "etc", "abs"))
+	tx, err := New(tree(t, dir), filepath.Join(dir, ".st"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.PutFile(filepath.Join(dir, "etc", "out", "victim"), []byte("mine"), 0o644); err == nil {
+		t.Error("a file staged through a link out of the instance")
+	}
+	if _, err := tx.PutFile(filepath.Join(dir, "etc", "out", "new", "file"), []byte("mine"), 0o644); err == nil {
+		t.Error("a directory made through a link out of the instance")
+	}
+	tx.Remove(filepath.Join(dir, "etc", "out", "victim"), false)
+	if err := tx.Prepare(); err == nil {
+		if err := tx.Apply(); err == nil {
+			t.Error("a removal through a link out of the instance applied")
+		}
+	}
+	if got := read(t, filepath.Join(outside, "victim")); got != "theirs" {
+		t.Errorf("the file outside reads %q", got)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 1 {
+		t.Errorf("outside holds %d entries", len(entries))
+	}
 }

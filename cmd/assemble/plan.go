@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -38,7 +39,11 @@ remove it, and the overlays it would build with. It changes nothing.`,
 			fmt.Fprintf(g.stdout, "instance %s: revision %s, from %s\n", rep.Instance, rep.Revision, from)
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 			for _, s := range rep.Steps {
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Action, s.Part, s.Recipe, s.Reason)
+				reason := s.Reason
+				if s.Outside {
+					reason = strings.TrimPrefix(reason+"; writes outside the instance", "; ")
+				}
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Action, s.Part, s.Recipe, reason)
 			}
 			tw.Flush()
 			writeOverlays(g.stdout, rep)
