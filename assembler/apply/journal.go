@@ -106,11 +106,12 @@ func (r *Run) event(id, prev string) *instance.Event {
 // runs cut short before that are removed. r needs only Instance, Recipes
 // and Progress.
 func Recover(ctx context.Context, r *Run) error {
-	done, err := r.open()
+	fs, err := fsutil.OpenTree(r.Instance.Dir)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer fs.Close()
+	r.fs = fs
 	defer r.cleanLeftovers()
 	in := r.Instance
 	data, err := os.ReadFile(in.JournalPath())
@@ -139,6 +140,10 @@ func Recover(ctx context.Context, r *Run) error {
 		return r.fs.Remove(in.JournalPath())
 	}
 	r.say("finishing the %s of revision %s that was cut short", j.Action, j.Revision)
+	if err := r.openLog(); err != nil {
+		return err
+	}
+	defer r.closeLog()
 	return r.commit(ctx, &j, tx)
 }
 
