@@ -59,10 +59,13 @@ type Run struct {
 	// Warnings collects what the run has to say that is not an error.
 	Warnings []string
 
-	mu    sync.Mutex
-	log   *os.File
-	fs    *fsutil.Tree // the instance, through which every change is made
-	links links
+	mu      sync.Mutex
+	log     *os.File
+	fs      *fsutil.Tree // the instance, through which every change is made
+	links   links
+	targets sync.Map // path → the part that writes it
+	written map[string]bool
+	once    sync.Once
 }
 
 // Contents is what a new revision holds besides what its parts install.
@@ -139,6 +142,19 @@ func (r *Run) open() (func(), error) {
 		r.closeLog()
 		fs.Close()
 	}, nil
+}
+
+// wrote reports whether path is one assemble wrote for a part installed.
+func (r *Run) wrote(path string) bool {
+	r.once.Do(func() {
+		r.written = map[string]bool{}
+		for _, p := range r.State.Parts {
+			for _, x := range p.Paths {
+				r.written[x.Path] = true
+			}
+		}
+	})
+	return r.written[path]
 }
 
 // say writes a progress line.

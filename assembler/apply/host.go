@@ -37,14 +37,17 @@ type host struct {
 	say     func(format string, args ...any) // progress
 	log     io.Writer                        // the output of programs
 
-	links *links // the directories of the instance known to be no links
+	links   *links    // the directories of the instance known to be no links
+	targets *sync.Map // every path the install's parts write → the part
+	wrote   func(path string) bool
+	warn    func(format string, args ...any)
 
 	mu    sync.Mutex
 	paths []instance.Path // what the part made
 }
 
 func (r *Run) host(p *plan.Part, tx *txn.Txn, rev, phase string) *host {
-	return &host{p: p, in: r.Instance, tx: tx, rev: rev, phase: phase, links: &r.links,
+	return &host{p: p, in: r.Instance, tx: tx, rev: rev, phase: phase, links: &r.links, targets: &r.targets, wrote: r.wrote, warn: r.warn,
 		store: r.Store, goEnv: r.Go, offline: r.Offline, funcs: r.Funcs, say: r.say, log: r}
 }
 
@@ -112,38 +115,54 @@ func (h *host) parents(path string) error {
 }
 
 func (h *host) WriteFile(path string, data []byte, mode fs.FileMode) error {
-	if err := h.check(path); err != nil {
-		return err
-	}
-	sum, err := h.tx.PutFile(path, data, mode)
-	if err != nil {
-		return h.errorf("%w", err)
-	}
-	h.record(instance.Path{Path: path, Kind: "file", Hash: sum})
-	return nil
+	return h.put(path, "file", func() (string, error) { return h.tx.PutFile(path, data, mode) })
 }
 
 func (h *host) CopyFile(src, path string, mode fs.FileMode) error {
-	if err := h.check(path); err != nil {
-		return err
-	}
-	sum, err := h.tx.PutCopy(src, path, mode)
-	if err != nil {
-		return h.errorf("%w", err)
-	}
-	h.record(instance.Path{Path: path, Kind: "file", Hash: sum})
-	return nil
+	return h.put(path, "file", func() (string, error) { return h.tx.PutCopy(src, path, mode) })
 }
 
 func (h *host) Symlink(target, path string) error {
+	return h.put(path, "symlink", func() (string, error) { return target, h.tx.PutSymlink(target, path) })
+}
+
+// put stages what stage makes at path, after the checks every write
+// has, and records it with the hash stage returns.
+func (h *host) put(path, kind string, stage func() (string, error)) error {
 	if err := h.check(path); err != nil {
 		return err
 	}
-	if err := h.tx.PutSymlink(target, path); err != nil {
+	keep, err := h.claim(path)
+	if err != nil {
+		return err
+	}
+	hash, err := stage()
+	if err != nil {
 		return h.errorf("%w", err)
 	}
-	h.record(instance.Path{Path: path, Kind: "symlink", Hash: target})
+	if keep {
+		saved := h.tx.KeepAside(path)
+		h.warn("part %s: %s was there, and assemble had not written it; it is kept as %s", h.p.Part.Name, path, saved)
+	}
+	h.record(instance.Path{Path: path, Kind: kind, Hash: hash})
 	return nil
+}
+
+// claim takes path for the part. A path another part of the install
+// writes is refused, and so is one where something assemble did not
+// write is, unless the part says replace = true: then keep says to keep
+// what is there beside the new one.
+func (h *host) claim(path string) (keep bool, err error) {
+	if other, dup := h.targets.LoadOrStore(path, h.p.Part.Name); dup && other != h.p.Part.Name {
+		return false, h.errorf("%s is a target of part %s too; two parts cannot write one path", path, other)
+	}
+	if _, err := os.Lstat(path); err != nil || h.wrote(path) {
+		return false, nil
+	}
+	if !h.p.Replace {
+		return false, h.errorf("%s is there, and assemble did not write it; move it away, or set replace = true on the part to keep it beside the new one, as %s.assemble-saved", path, filepath.Base(path))
+	}
+	return true, nil
 }
 
 func (h *host) Mkdir(path string, mode fs.FileMode) error {
@@ -164,26 +183,31 @@ func (h *host) Mkdir(path string, mode fs.FileMode) error {
 }
 
 func (h *host) StageDir(path string, fill func(dir string) error) error {
-	if err := h.check(path); err != nil {
-		return err
-	}
-	if err := h.tx.PutTree(path, fill); err != nil {
-		return err
-	}
-	h.record(instance.Path{Path: path, Kind: "tree"})
-	return nil
+	return h.put(path, "tree", func() (string, error) { return "", h.tx.PutTree(path, fill) })
 }
 
 func (h *host) Track(path string) error {
 	if err := h.check(path); err != nil {
 		return err
 	}
-	x := instance.Path{Path: path, Kind: "tracked"}
-	if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() {
-		x.Hash = plan.FileHash(path)
+	if _, err := h.claim(path); err != nil {
+		return err
 	}
-	h.record(x)
+	_, err := os.Lstat(path)
+	h.tx.Track(path, err == nil)
+	h.record(instance.Path{Path: path, Kind: "tracked"})
 	return nil
+}
+
+// hashTracked records the content of the files the part's programs made,
+// once they have made them, so that an edit by hand shows.
+func (h *host) hashTracked() {
+	for i := range h.paths {
+		x := &h.paths[i]
+		if fi, err := os.Lstat(x.Path); x.Kind == "tracked" && err == nil && fi.Mode().IsRegular() {
+			x.Hash = plan.FileHash(x.Path)
+		}
+	}
 }
 
 func (h *host) Revision() string { return h.rev }

@@ -111,6 +111,7 @@ func (s *staging) runPart(ctx context.Context, p *plan.Part) error {
 	if err := p.Recipe.Install(ctx, p.Part, h); err != nil {
 		return err
 	}
+	h.hashTracked()
 	s.mu.Lock()
 	s.paths[p.Part.Name] = h.paths
 	s.mu.Unlock()

@@ -96,6 +96,9 @@ type Part struct {
 	DependsOn []string
 	// AllowOutside is set by allow_outside_instance.
 	AllowOutside bool
+	// Replace is set by replace: the part may replace files at its
+	// targets that assemble did not write, keeping them aside.
+	Replace bool
 	Failed       bool
 	enabled      bool
 	badRefs      []string
@@ -115,6 +118,7 @@ var metaAttrs = map[string]cty.Type{
 	"depends_on":             cty.DynamicPseudoType,
 	"enabled":                cty.Bool,
 	"allow_outside_instance": cty.Bool,
+	"replace":                cty.Bool,
 }
 
 // Evaluate evaluates a loaded config. It reports every problem it finds,

@@ -76,7 +76,7 @@ func (p *Part) defaultOf(name string, _ *Layer) (cty.Value, bool) {
 	switch name {
 	case "enabled":
 		return cty.True, true
-	case "allow_outside_instance":
+	case "allow_outside_instance", "replace":
 		return cty.False, true
 	}
 	if s := p.spec(); s != nil {
@@ -122,6 +122,10 @@ func (e *evaluator) preparePart(b *Block) *Part {
 	if def := b.Final("allow_outside_instance"); def != nil && e.staticOnly(def, "allow_outside_instance") {
 		v := e.evalDef(def, cty.Bool, e.root, p.defaultOf, p.typeOf)
 		p.AllowOutside = v.IsKnown() && !v.IsNull() && v.True()
+	}
+	if def := b.Final("replace"); def != nil && e.staticOnly(def, "replace") {
+		v := e.evalDef(def, cty.Bool, e.root, p.defaultOf, p.typeOf)
+		p.Replace = v.IsKnown() && !v.IsNull() && v.True()
 	}
 	spec := p.spec()
 	if spec == nil {
@@ -219,7 +223,7 @@ func reachableDefs(b *Block, name string, traversals func(*hcl.Attribute) []hcl.
 func (e *evaluator) collectRefs(p *Part, byName map[string]*Part) {
 	b := p.Block
 	for _, name := range b.AttrNames() {
-		if name == "depends_on" || name == "recipe" || name == "enabled" || name == "allow_outside_instance" {
+		if name == "depends_on" || name == "recipe" || name == "enabled" || name == "allow_outside_instance" || name == "replace" {
 			continue
 		}
 		for _, def := range e.reachableDefs(b, name) {

@@ -49,6 +49,7 @@ type Part struct {
 	Recipe  recipe.Recipe
 	Deps    []string // the parts it refers to, installed first
 	Outside bool     // allow_outside_instance
+	Replace bool     // replace: files assemble did not write may be replaced
 	// Digest names the part's recipe, options and inputs; Hashes holds a
 	// short hash of each option, to tell which changed.
 	Digest string
@@ -78,7 +79,7 @@ func New(in *instance.Instance, st *instance.State, res *config.Result) *Plan {
 	each(len(res.Parts), func(i int) {
 		cp := res.Parts[i]
 		rp := cp.Part
-		pp := &Part{Part: &rp, Recipe: cp.Recipe, Deps: cp.DependsOn, Outside: cp.AllowOutside}
+		pp := &Part{Part: &rp, Recipe: cp.Recipe, Deps: cp.DependsOn, Outside: cp.AllowOutside, Replace: cp.Replace}
 		if mr, ok := cp.Recipe.(recipe.ModuleRecipe); ok {
 			pp.StoreKey = mr.StoreKey(pp.Part)
 		}
@@ -105,6 +106,9 @@ func digest(p *Part) (string, map[string]string) {
 	hashes := make(map[string]string, len(spec.Options))
 	h := sha256.New()
 	fmt.Fprintf(h, "part v1\n%s\noutside=%v\n", spec.Name, p.Outside)
+	if p.Replace {
+		fmt.Fprintf(h, "replace\n")
+	}
 	for _, o := range spec.Options {
 		v := p.Part.Options[o.Name]
 		if o.Path == recipe.SourcePath && v.IsKnown() && !v.IsNull() && v.Type() == cty.String {

@@ -41,6 +41,7 @@ type entryJSON struct {
 	Digest    string   `json:"digest"`
 	DependsOn []string `json:"depends_on,omitempty"`
 	Outside   bool     `json:"allow_outside_instance,omitempty"`
+	Replace   bool     `json:"replace,omitempty"`
 	Store     string   `json:"store,omitempty"`
 	Hashes    string   `json:"option_hashes"`
 	// Type and Options hold the options as one cty object.
@@ -87,7 +88,7 @@ func entry(pp *Part, snap map[string]string) (entryJSON, error) {
 		return entryJSON{}, err
 	}
 	return entryJSON{Name: pp.Part.Name, Recipe: pp.Part.Recipe, Digest: pp.Digest, DependsOn: pp.Deps,
-		Outside: pp.Outside, Store: pp.StoreKey, Hashes: EncodeHashes(pp.Hashes), Type: ty, Options: val}, nil
+		Outside: pp.Outside, Replace: pp.Replace, Store: pp.StoreKey, Hashes: EncodeHashes(pp.Hashes), Type: ty, Options: val}, nil
 }
 
 // ReadRecord reads the record of the revision in dir, with the recipes of
@@ -113,7 +114,7 @@ func ReadRecord(dir string, reg recipe.Registry, in recipe.Instance) (*Record, e
 			return nil, fmt.Errorf("%s: part %s: %v", path, e.Name, err)
 		}
 		part := &recipe.Part{Name: e.Name, Recipe: e.Recipe, Options: val.AsValueMap(), Instance: in}
-		rec.Parts = append(rec.Parts, &Part{Part: part, Recipe: rc, Deps: e.DependsOn, Outside: e.Outside,
+		rec.Parts = append(rec.Parts, &Part{Part: part, Recipe: rc, Deps: e.DependsOn, Outside: e.Outside, Replace: e.Replace,
 			Digest: e.Digest, Hashes: DecodeHashes(e.Hashes), StoreKey: e.Store})
 	}
 	return rec, nil

@@ -15,6 +15,9 @@ import (
 // It changes nothing the instance shows.
 func (t *Txn) Prepare() error {
 	for i, op := range t.ops {
+		if op.Kind == "track" {
+			continue // a program's, not staged
+		}
 		if t.made[filepath.Dir(op.Target)] {
 			// In a directory this transaction made: new.
 			op.Backup, op.Keep = "", false
@@ -173,6 +176,10 @@ func (t *Txn) Undo() error {
 					errs = append(errs, err)
 				}
 			}
+		case "track":
+			if !op.Existed {
+				t.fs.RemoveAll(op.Target)
+			}
 		case "remove":
 			if op.Backup == "" {
 				continue
@@ -194,6 +201,9 @@ func (t *Txn) Abort() {
 	for _, op := range t.ops {
 		if op.Staged != "" {
 			t.fs.RemoveAll(op.Staged)
+		}
+		if op.Kind == "track" && !op.Existed {
+			t.fs.RemoveAll(op.Target)
 		}
 		if op.Linked {
 			t.fs.Remove(op.Backup)

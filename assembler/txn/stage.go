@@ -153,6 +153,12 @@ func (t *Txn) PutTree(target string, fill func(dir string) error) error {
 	return nil
 }
 
+// Track records target as one a program makes, not the transaction:
+// undoing or aborting the transaction removes it unless it existed.
+func (t *Txn) Track(target string, existed bool) {
+	t.add(&Op{Kind: "track", Target: target, Existed: existed})
+}
+
 // Remove stages the removal of target; tree removes a whole directory.
 func (t *Txn) Remove(target string, tree bool) {
 	t.add(&Op{Kind: "remove", Target: target, Tree: tree})

@@ -35,7 +35,7 @@ import (
 
 // Op is one staged change.
 type Op struct {
-	Kind   string `json:"kind"` // put or remove
+	Kind   string `json:"kind"` // put, remove or track
 	Target string `json:"target"`
 	Staged string `json:"staged,omitempty"` // the new content, for put
 	Backup string `json:"backup,omitempty"` // where the old content is kept, for undo
@@ -47,6 +47,8 @@ type Op struct {
 	Keep bool `json:"keep,omitempty"`
 	// Linked says the backup was made before commit, as a hard link.
 	Linked bool `json:"linked,omitempty"`
+	// Existed says a tracked path was there before the transaction.
+	Existed bool `json:"existed,omitempty"`
 }
 
 // Txn is a set of staged changes.

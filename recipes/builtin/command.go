@@ -62,15 +62,17 @@ func (Command) Outputs(p *recipe.Part) (map[string]cty.Value, error) {
 // Install runs the install command, then checks and tracks what it was
 // declared to make.
 func (c Command) Install(ctx context.Context, p *recipe.Part, h recipe.Host) error {
+	for _, path := range p.Strings("creates") {
+		if err := h.Track(path); err != nil {
+			return err
+		}
+	}
 	if err := c.run(ctx, p, h, "install"); err != nil {
 		return err
 	}
 	for _, path := range p.Strings("creates") {
 		if _, err := os.Lstat(path); err != nil {
 			return fmt.Errorf("part %s: the install command did not make %s, which creates lists", p.Name, path)
-		}
-		if err := h.Track(path); err != nil {
-			return err
 		}
 	}
 	return nil

@@ -27,7 +27,10 @@ type Host interface {
 	// StageDir stages a directory tree that fill writes into the empty
 	// directory it is given; it replaces path as a whole.
 	StageDir(path string, fill func(dir string) error) error
-	// Track records a path that a program the part ran has made.
+	// Track records a path that a program the part runs makes. Call it
+	// before the program runs: if the install fails, what is at path then
+	// and was not before is removed, and once it succeeds, what is there is
+	// the part's, recorded as what it made.
 	Track(path string) error
 
 	// Revision is the directory of the revision being built. Files that
