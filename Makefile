@@ -35,12 +35,13 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	ASSEMBLE=$(BIN) bench/commands.sh
 
-# Fuzz the config loader, and parsing in pieces, for a while each
-# (FUZZTIME=1m make fuzz).
+# Fuzz the config loader, parsing in pieces, and archive extraction, for
+# a while each (FUZZTIME=1m make fuzz).
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./assembler/config
 	$(GO) test -run '^$$' -fuzz FuzzParsePieces -fuzztime $(FUZZTIME) ./assembler/config
+	$(GO) test -run '^$$' -fuzz FuzzExtract -fuzztime $(FUZZTIME) ./recipes/builtin
 
 # Rebuild the module proxy in testdata/proxy from the sources in
 # testdata/mod; a test fails while the two disagree.

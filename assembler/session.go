@@ -31,7 +31,8 @@ func withInstance(ctx context.Context, opts *Options, action string, f func(s *s
 		return nil, &UsageError{Err: err}
 	}
 	creates := action == "install" || action == "upgrade"
-	if !creates && !in.Exists() {
+	fresh := !in.Exists()
+	if !creates && fresh {
 		return nil, noInstance(in)
 	}
 	hold, err := in.Acquire(action, opts.Wait)
@@ -39,6 +40,12 @@ func withInstance(ctx context.Context, opts *Options, action string, f func(s *s
 		return nil, err
 	}
 	defer hold.Release()
+	defer func() {
+		// A first install that failed leaves no instance behind.
+		if fresh && in.CurrentRevision() == "" {
+			in.Discard()
+		}
+	}()
 	if err := in.Create(); err != nil {
 		return nil, fmt.Errorf("creating instance %s: %w", in.Name, err)
 	}

@@ -99,9 +99,9 @@ type Part struct {
 	// Replace is set by replace: the part may replace files at its
 	// targets that assemble did not write, keeping them aside.
 	Replace bool
-	Failed       bool
-	enabled      bool
-	badRefs      []string
+	Failed  bool
+	enabled bool
+	badRefs []string
 }
 
 // Ref is a reference from one part to another.

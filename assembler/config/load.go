@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,7 +18,14 @@ import (
 type Loader struct {
 	// ReadFile reads a config file; os.ReadFile when nil.
 	ReadFile func(name string) ([]byte, error)
+	// MaxSize is the most bytes a config file may hold, DefaultMaxSize
+	// when 0. Parsing takes about twenty times a file's size in memory.
+	MaxSize int
 }
+
+// DefaultMaxSize is the most bytes a config file holds unless the loader
+// says otherwise: 16 MiB, where 10,000 parts take about 1.3 MB.
+const DefaultMaxSize = 16 << 20
 
 // Load reads the config file at path, every file it extends, and merges
 // them. The Config it returns is nil only when the top file could not be
@@ -31,6 +39,7 @@ func Load(path string) (*Config, hcl.Diagnostics) {
 // them.
 func (l *Loader) Load(path string) (*Config, hcl.Diagnostics) {
 	ld := &loading{
+		maxSize:  l.MaxSize,
 		readFile: l.ReadFile,
 		parser:   hclparse.NewParser(),
 		byAbs:    map[string]*File{},
@@ -56,6 +65,7 @@ func (l *Loader) Load(path string) (*Config, hcl.Diagnostics) {
 }
 
 type loading struct {
+	maxSize  int
 	readFile func(string) ([]byte, error)
 	parser   *hclparse.Parser
 	byAbs    map[string]*File
@@ -113,6 +123,14 @@ func (ld *loading) file(name, abs string, rng *hcl.Range) *File {
 		ld.diags = append(ld.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError, Summary: summary,
 			Detail:  fmt.Sprintf("%s: %v.", name, err),
+			Subject: rng,
+		})
+		return nil
+	}
+	if max := cmp.Or(ld.maxSize, DefaultMaxSize); len(src) > max {
+		ld.diags = append(ld.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Config file too large",
+			Detail:  fmt.Sprintf("%s holds %d bytes, more than the %d a config file may (ASSEMBLE_MAX_CONFIG_SIZE sets the limit).", name, len(src), max),
 			Subject: rng,
 		})
 		return nil

@@ -56,7 +56,8 @@ func List(root string) ([]string, error) {
 	}
 	var names []string
 	for _, e := range entries {
-		if e.IsDir() && nameRE.MatchString(e.Name()) {
+		in := &Instance{Dir: filepath.Join(root, "instances", e.Name())}
+		if e.IsDir() && nameRE.MatchString(e.Name()) && in.Exists() {
 			names = append(names, e.Name())
 		}
 	}
@@ -92,6 +93,16 @@ func (in *Instance) Create() error {
 		}
 	}
 	return nil
+}
+
+// Discard removes an instance that never had a revision: its .assemble,
+// and the directories Create made where they are empty. Anything a user
+// put there stays, and so does the instance directory then.
+func (in *Instance) Discard() {
+	os.RemoveAll(in.Meta())
+	for _, d := range []string{"etc", "run", "tmp", "var", filepath.Join("code", "local"), "code", ""} {
+		os.Remove(filepath.Join(in.Dir, d)) // only if empty
+	}
 }
 
 // makeDir makes the instance's directory if it does not exist, marked

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -203,7 +204,11 @@ func (s *Source) LookupEnv(name string) (string, bool) {
 // for each part (mods may be nil). Errors come back as a
 // *config.DiagError; warnings come back in the diagnostics either way.
 func (s *Source) Evaluate(in recipe.Instance, reg recipe.Registry, mods map[string]*recipe.Module) (*config.Result, hcl.Diagnostics, error) {
-	cfg, diags := config.Load(s.ConfigPath())
+	max, err := s.maxConfigSize()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, diags := (&config.Loader{MaxSize: max}).Load(s.ConfigPath())
 	if cfg == nil || diags.HasErrors() {
 		return nil, diags, config.NewDiagError(cfg, diags)
 	}
@@ -228,6 +233,20 @@ func (s *Source) Evaluate(in recipe.Instance, reg recipe.Registry, mods map[stri
 		return res, diags, config.NewDiagError(cfg, diags)
 	}
 	return res, diags, nil
+}
+
+// maxConfigSize is ASSEMBLE_MAX_CONFIG_SIZE, the most bytes a config
+// file may hold, or 0 for the loader's default.
+func (s *Source) maxConfigSize() (int, error) {
+	v, ok := s.LookupEnv("ASSEMBLE_MAX_CONFIG_SIZE")
+	if !ok || v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, &UsageError{Err: fmt.Errorf("ASSEMBLE_MAX_CONFIG_SIZE=%s: want a number of bytes", v)}
+	}
+	return n, nil
 }
 
 func envMap(environ []string) map[string]string {

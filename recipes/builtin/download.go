@@ -1,9 +1,6 @@
 package builtin
 
 import (
-	"archive/tar"
-	"archive/zip"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
@@ -37,6 +33,8 @@ var downloadSpec = &recipe.Spec{
 		{Name: "extract", Type: cty.Bool, Default: cty.False, Doc: "extract a .tar, .tar.gz, .tgz or .zip archive into target"},
 		{Name: "strip_components", Type: cty.Number, Default: cty.Zero, Doc: "leading path elements to drop when extracting"},
 		{Name: "mode", Type: cty.String, Default: cty.StringVal("0644"), Doc: "mode of the downloaded file, octal (not used with extract)"},
+		{Name: "max_size", Type: cty.Number, Default: cty.NumberIntVal(1 << 30), Doc: "the most bytes extracting may write (1 GiB): an archive that would write more is refused"},
+		{Name: "max_files", Type: cty.Number, Default: cty.NumberIntVal(100000), Doc: "the most files and directories extracting may make"},
 	},
 	Outputs: []recipe.Output{
 		{Name: "path", Type: cty.String, Doc: "the file, or the directory extracted into"},
@@ -59,9 +57,14 @@ func (Download) Check(p *recipe.Part) []recipe.Problem {
 			probs = append(probs, recipe.Problem{Option: "url", Summary: "Invalid URL", Detail: fmt.Sprintf("%q is not an http, https or file URL.", s)})
 		}
 	}
-	if v := p.Options["strip_components"]; v != cty.NilVal && v.IsKnown() && !v.IsNull() {
-		if n, acc := v.AsBigFloat().Int64(); acc != 0 || n < 0 {
-			probs = append(probs, recipe.Problem{Option: "strip_components", Summary: "Invalid strip_components", Detail: "strip_components is a whole number, 0 or more."})
+	for _, o := range []struct {
+		name string
+		min  int64
+	}{{"strip_components", 0}, {"max_size", 1}, {"max_files", 1}} {
+		if v := p.Options[o.name]; v != cty.NilVal && v.IsKnown() && !v.IsNull() {
+			if n, acc := v.AsBigFloat().Int64(); acc != 0 || n < o.min {
+				probs = append(probs, recipe.Problem{Option: o.name, Summary: "Invalid " + o.name, Detail: fmt.Sprintf("%s is a whole number, %d or more.", o.name, o.min)})
+			}
 		}
 	}
 	return append(probs, checkMode(p, "mode")...)
@@ -112,8 +115,11 @@ func (d Download) Install(ctx context.Context, p *recipe.Part, h recipe.Host) er
 		return h.CopyFile(cached, target.AsString(), fs.FileMode(mode))
 	}
 	strip, _ := p.Options["strip_components"].AsBigFloat().Int64()
+	lim := limits{strip: int(strip)}
+	lim.bytes, _ = p.Options["max_size"].AsBigFloat().Int64()
+	lim.files, _ = p.Options["max_files"].AsBigFloat().Int64()
 	return h.StageDir(target.AsString(), func(dir string) error {
-		if err := extract(cached, rawURL, dir, int(strip)); err != nil {
+		if err := extract(cached, rawURL, dir, &lim); err != nil {
 			return fmt.Errorf("part %s: extracting %s: %w", p.Name, rawURL, err)
 		}
 		return nil
@@ -172,133 +178,4 @@ func fetch(ctx context.Context, u *url.URL, sum, dst string) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), dst)
-}
-
-// extract unpacks the archive file (named like name) into dir, dropping
-// strip leading path elements. Entries that would land outside dir are
-// refused.
-func extract(file, name, dir string, strip int) error {
-	place := func(entry string) (string, bool, error) {
-		if path.IsAbs(entry) {
-			return "", false, fmt.Errorf("%q leaves the archive", entry)
-		}
-		for _, elem := range strings.Split(entry, "/") {
-			if elem == ".." {
-				return "", false, fmt.Errorf("%q leaves the archive", entry)
-			}
-		}
-		elems := strings.Split(path.Clean(entry), "/")
-		if len(elems) <= strip || path.Clean(entry) == "." {
-			return "", false, nil
-		}
-		return filepath.Join(dir, filepath.FromSlash(path.Join(elems[strip:]...))), true, nil
-	}
-	lower := strings.ToLower(name)
-	switch {
-	case strings.HasSuffix(lower, ".zip"):
-		zr, err := zip.OpenReader(file)
-		if err != nil {
-			return err
-		}
-		defer zr.Close()
-		for _, f := range zr.File {
-			dst, ok, err := place(f.Name)
-			if err != nil || !ok {
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			if f.FileInfo().IsDir() {
-				if err := os.MkdirAll(dst, 0o755); err != nil {
-					return err
-				}
-				continue
-			}
-			if !f.Mode().IsRegular() {
-				return fmt.Errorf("%s: only files and directories can be extracted", f.Name)
-			}
-			rc, err := f.Open()
-			if err != nil {
-				return err
-			}
-			err = writeEntry(dst, rc, f.Mode().Perm())
-			rc.Close()
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	case strings.HasSuffix(lower, ".tar.gz"), strings.HasSuffix(lower, ".tgz"), strings.HasSuffix(lower, ".tar"):
-		f, err := os.Open(file)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		var r io.Reader = f
-		if !strings.HasSuffix(lower, ".tar") {
-			gz, err := gzip.NewReader(f)
-			if err != nil {
-				return err
-			}
-			defer gz.Close()
-			r = gz
-		}
-		tr := tar.NewReader(r)
-		for {
-			hdr, err := tr.Next()
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			dst, ok, err := place(hdr.Name)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			switch hdr.Typeflag {
-			case tar.TypeDir:
-				if err := os.MkdirAll(dst, 0o755); err != nil {
-					return err
-				}
-			case tar.TypeReg:
-				if err := writeEntry(dst, tr, fs.FileMode(hdr.Mode).Perm()); err != nil {
-					return err
-				}
-			case tar.TypeSymlink:
-				target := filepath.Join(filepath.Dir(dst), filepath.FromSlash(hdr.Linkname))
-				if filepath.IsAbs(hdr.Linkname) || !strings.HasPrefix(target, dir+string(filepath.Separator)) {
-					return fmt.Errorf("%s: link to %s leaves the archive", hdr.Name, hdr.Linkname)
-				}
-				if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-					return err
-				}
-				if err := os.Symlink(hdr.Linkname, dst); err != nil {
-					return err
-				}
-			default:
-				return fmt.Errorf("%s: only files, directories and links can be extracted", hdr.Name)
-			}
-		}
-	}
-	return fmt.Errorf("unknown archive type; the URL must end in .tar, .tar.gz, .tgz or .zip")
-}
-
-func writeEntry(dst string, r io.Reader, perm fs.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm|0o200)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
