@@ -32,6 +32,7 @@ func GC(ctx context.Context, opts *Options, keep int) (*GCReport, error) {
 		if err != nil {
 			return nil, err
 		}
+		s.store().Clean()
 		rep.Store, err = s.store().Prune(used, 24*time.Hour)
 		return nil, err
 	})

@@ -59,13 +59,14 @@ type Run struct {
 	// Warnings collects what the run has to say that is not an error.
 	Warnings []string
 
-	mu      sync.Mutex
-	log     *os.File
-	fs      *fsutil.Tree // the instance, through which every change is made
-	links   links
-	targets sync.Map // path → the part that writes it
-	written map[string]bool
-	once    sync.Once
+	mu       sync.Mutex
+	log      *os.File
+	fs       *fsutil.Tree // the instance, through which every change is made
+	links    links
+	targets  sync.Map // path → the part that writes it
+	written  map[string]bool
+	once     sync.Once
+	children map[int]bool // the programs running, where they are recorded
 }
 
 // Contents is what a new revision holds besides what its parts install.
@@ -87,6 +88,7 @@ func Apply(ctx context.Context, r *Run) error {
 		return err
 	}
 	defer done()
+	r.Store.Clean()
 	s, err := r.stage(ctx)
 	if err != nil {
 		s.abort()

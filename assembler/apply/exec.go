@@ -64,11 +64,19 @@ func (h *host) exec(ctx context.Context, argv []string, dir string, environ []st
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = environ
+	cmd.SysProcAttr = childAttr()
+	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
 	fmt.Fprintf(h.log, "== %s: %s\n", h.p.Part.Name, strings.Join(argv, " "))
 	var out bytes.Buffer
 	w := io.MultiWriter(&out, h.log)
 	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Run(); err != nil {
+	err := cmd.Start()
+	if err == nil {
+		ended := h.started(cmd.Process.Pid)
+		err = cmd.Wait()
+		ended()
+	}
+	if err != nil {
 		if o := tail(out.String(), 30); o != "" {
 			return fmt.Errorf("%v; its output ends:\n%s", err, o)
 		}

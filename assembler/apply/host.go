@@ -36,6 +36,7 @@ type host struct {
 	funcs   map[string]function.Function
 	say     func(format string, args ...any) // progress
 	log     io.Writer                        // the output of programs
+	started func(pid int) (ended func())     // a program started
 
 	links   *links    // the directories of the instance known to be no links
 	targets *sync.Map // every path the install's parts write → the part
@@ -48,7 +49,7 @@ type host struct {
 
 func (r *Run) host(p *plan.Part, tx *txn.Txn, rev, phase string) *host {
 	return &host{p: p, in: r.Instance, tx: tx, rev: rev, phase: phase, links: &r.links, targets: &r.targets, wrote: r.wrote, warn: r.warn,
-		store: r.Store, goEnv: r.Go, offline: r.Offline, funcs: r.Funcs, say: r.say, log: r}
+		store: r.Store, goEnv: r.Go, offline: r.Offline, funcs: r.Funcs, say: r.say, log: r, started: r.started}
 }
 
 func (h *host) record(x instance.Path) {

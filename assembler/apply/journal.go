@@ -112,6 +112,7 @@ func Recover(ctx context.Context, r *Run) error {
 	}
 	defer fs.Close()
 	r.fs = fs
+	r.killChildren()
 	defer r.cleanLeftovers()
 	in := r.Instance
 	data, err := os.ReadFile(in.JournalPath())

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/assemble-build/assemble/assembler/fsutil"
@@ -36,7 +38,8 @@ func (s *Store) Get(key string, build func(dir string) error) (string, error) {
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return "", err
 	}
-	tmp, err := os.MkdirTemp(s.Dir, ".tmp-"+key+"-")
+	// The builder's pid in the name tells Clean whose it is.
+	tmp, err := os.MkdirTemp(s.Dir, fmt.Sprintf(".tmp-%s.%d.", key, os.Getpid()))
 	if err != nil {
 		return "", err
 	}
@@ -114,6 +117,28 @@ func (s *Store) Prune(keep map[string]bool, age time.Duration) ([]string, error)
 		removed = append(removed, e.Name())
 	}
 	return removed, nil
+}
+
+// Clean removes what builds killed before they ended left in the store:
+// the temporary directories of processes that are gone. Those of a build
+// under way, in any instance of the root, stay.
+func (s *Store) Clean() {
+	entries, _ := os.ReadDir(s.Dir)
+	for _, e := range entries {
+		name, ok := strings.CutPrefix(e.Name(), ".tmp-")
+		if !ok {
+			continue
+		}
+		fields := strings.Split(name, ".")
+		if len(fields) < 3 {
+			continue
+		}
+		if pid, err := strconv.Atoi(fields[len(fields)-2]); err == nil && !alive(pid) {
+			p := filepath.Join(s.Dir, e.Name())
+			makeWritable(p)
+			os.RemoveAll(p)
+		}
+	}
 }
 
 func makeWritable(dir string) {

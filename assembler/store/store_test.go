@@ -2,7 +2,9 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -53,5 +55,30 @@ func TestPrune(t *testing.T) {
 	removed, err := s.Prune(map[string]bool{"used": true}, 24*time.Hour)
 	if err != nil || len(removed) != 1 || removed[0] != "old" {
 		t.Errorf("Prune removed %v, %v; want only the old unused entry", removed, err)
+	}
+}
+
+// TestClean checks that Clean removes what a dead builder left, and
+// keeps what a live one is building.
+func TestClean(t *testing.T) {
+	s := &Store{Dir: t.TempDir()}
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("no true to run:", err)
+	}
+	dead := filepath.Join(s.Dir, fmt.Sprintf(".tmp-k.%d.1", cmd.Process.Pid))
+	live := filepath.Join(s.Dir, fmt.Sprintf(".tmp-k.%d.2", os.Getpid()))
+	entry := filepath.Join(s.Dir, "k")
+	for _, d := range []string{dead, live, entry} {
+		os.MkdirAll(filepath.Join(d, "sub"), 0o555)
+	}
+	s.Clean()
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("a dead builder's directory is left: %v", err)
+	}
+	for _, d := range []string{live, entry} {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("%s: %v", d, err)
+		}
 	}
 }
