@@ -60,4 +60,5 @@ demo: build
 	$(DEMO_ROOT)/instances/prod/bin/lava-server --version
 
 clean:
+	chmod -R u+w demo 2>/dev/null || true
 	rm -rf bin demo

@@ -18,7 +18,8 @@ func Install(ctx context.Context, opts *Options) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !opts.Newest && plan.Unchanged(ctx, s.in, s.st, src, ovs) {
+		// A lock to check against is checked, however little changed.
+		if !opts.Newest && opts.LockFile == "" && plan.Unchanged(ctx, s.in, s.st, src, ovs) {
 			return s.unchanged(ovs), nil
 		}
 		ev, err := s.evaluate(ctx, src, ovs)

@@ -41,6 +41,9 @@ func (s *session) evaluate(ctx context.Context, src *source.Source, ovs []overla
 		}
 	}
 	if s.opts.LockFile != "" {
+		if _, err := os.Stat(s.opts.LockFile); err != nil {
+			return nil, &UsageError{Err: fmt.Errorf("--lock %s: %w", s.opts.LockFile, err), Hint: "'assemble versions --lock FILE' writes a lock of what an install would use."}
+		}
 		checks, err := evaluate.ReadLockCheck(s.opts.LockFile)
 		if err != nil {
 			return nil, err
@@ -65,7 +68,7 @@ func (s *session) run(ctx context.Context, p *plan.Plan, src *source.Source, ev 
 	}
 	r := &apply.Run{
 		Instance: s.in, State: s.st, Plan: p, Recipes: s.opts.Recipes, Store: s.store(), Next: next,
-		Go: ev.Env, Offline: s.opts.Offline, Funcs: config.TemplateFuncs(), Progress: s.opts.Progress,
+		Go: ev.Env, Sources: sources(ev), Offline: s.opts.Offline, Funcs: config.TemplateFuncs(), Progress: s.opts.Progress,
 	}
 	if !p.UpToDate(s.in, s.st) {
 		r.Event = s.event(ctx, src, ovs)
@@ -74,6 +77,20 @@ func (s *session) run(ctx context.Context, p *plan.Plan, src *source.Source, ev 
 		}
 	}
 	return r, nil
+}
+
+// sources lists, for each part that builds modules, the modules its
+// packages come from, but overlays, with their hashes.
+func sources(ev *evaluate.Result) map[string][]apply.Source {
+	out := map[string][]apply.Source{}
+	for name, pr := range ev.Versions.Parts {
+		for _, path := range pr.Reaches {
+			if m := ev.Versions.Module(path); m != nil && m.Overlay == nil && m.Sum != "" {
+				out[name] = append(out[name], apply.Source{Path: m.Path, Version: m.Version, Sum: m.Sum, Dir: m.Dir})
+			}
+		}
+	}
+	return out
 }
 
 // nextState is what the instance remembers after the install: where its

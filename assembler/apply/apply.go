@@ -50,7 +50,10 @@ type Run struct {
 	// revisions and what it did to the parts.
 	Event *instance.Event
 
-	Go      *gocmd.Env // the go command's environment, when parts build modules
+	Go *gocmd.Env // the go command's environment, when parts build modules
+	// Sources are the modules each part's build reads, by part: they are
+	// checked against their hashes before the go command builds from them.
+	Sources map[string][]Source
 	Offline bool
 	Funcs   map[string]function.Function // for templates
 	// Progress receives a line per step; nil discards them.
@@ -67,6 +70,13 @@ type Run struct {
 	written  map[string]bool
 	once     sync.Once
 	children map[int]bool // the programs running, where they are recorded
+	verified sync.Map     // module@version → *checked
+}
+
+// checked is a check made once a run.
+type checked struct {
+	once sync.Once
+	err  error
 }
 
 // Contents is what a new revision holds besides what its parts install.

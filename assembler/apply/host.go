@@ -37,6 +37,7 @@ type host struct {
 	say     func(format string, args ...any) // progress
 	log     io.Writer                        // the output of programs
 	started func(pid int) (ended func())     // a program started
+	verify  func(part string) error          // the module sources a part's build reads
 
 	links   *links    // the directories of the instance known to be no links
 	targets *sync.Map // every path the install's parts write → the part
@@ -49,7 +50,7 @@ type host struct {
 
 func (r *Run) host(p *plan.Part, tx *txn.Txn, rev, phase string) *host {
 	return &host{p: p, in: r.Instance, tx: tx, rev: rev, phase: phase, links: &r.links, targets: &r.targets, wrote: r.wrote, warn: r.warn,
-		store: r.Store, goEnv: r.Go, offline: r.Offline, funcs: r.Funcs, say: r.say, log: r, started: r.started}
+		store: r.Store, goEnv: r.Go, offline: r.Offline, funcs: r.Funcs, say: r.say, log: r, started: r.started, verify: r.verifySources}
 }
 
 func (h *host) record(x instance.Path) {
@@ -245,6 +246,9 @@ func (h *host) Go(ctx context.Context, dir string, env map[string]string, args .
 	failpoint("building")
 	if h.goEnv == nil {
 		return h.errorf("the go command is not set up: the part's recipe does not say it builds modules")
+	}
+	if err := h.verify(h.p.Part.Name); err != nil {
+		return h.errorf("%w", err)
 	}
 	goenv := h.goEnv
 	if h.offline {

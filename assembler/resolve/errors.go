@@ -97,7 +97,7 @@ func (r *resolver) goError(path string, err error) error {
 		if m[3] != "" {
 			what = "go.mod"
 		}
-		return &Error{Msg: (&lock.MismatchError{Path: m[1], Version: m[2], What: what, Got: m[4], Locked: m[5], Lock: r.lockName(m[1], m[2])}).Error()}
+		return &Error{Msg: (&lock.MismatchError{Path: m[1], Version: m[2], What: what, Got: m[4], Locked: m[5], Lock: r.lockName(m[1], m[2], m[5])}).Error()}
 	}
 	proxy := r.env.Get("GOPROXY")
 	switch {
@@ -117,9 +117,11 @@ func (r *resolver) goError(path string, err error) error {
 	return errorf("%s: %s", path, msg)
 }
 
-func (r *resolver) lockName(path, version string) string {
+// lockName names the lock that gives module path@version the hash
+// locked, the one the go command found the download at odds with.
+func (r *resolver) lockName(path, version, locked string) string {
 	for _, c := range r.req.Checks {
-		if m := c.Lock.Module(path); m != nil && m.Version == version {
+		if m := c.Lock.Module(path); m != nil && m.Version == version && (m.Hash == locked || m.GoMod == locked) {
 			return c.Name
 		}
 	}

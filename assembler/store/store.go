@@ -2,6 +2,10 @@
 // were built from, shared by all the instances of a root: a second
 // instance, or a revision that changes something else, links the same
 // files instead of building them again.
+//
+// An entry is read-only once built, and carries the hash of its content
+// (in .sum), which is checked each time it is used: nothing cached is
+// trusted because it is there.
 package store
 
 import (
@@ -31,6 +35,9 @@ func (s *Store) Get(key string, build func(dir string) error) (string, error) {
 	}
 	dir := filepath.Join(s.Dir, key)
 	if _, err := os.Stat(dir); err == nil {
+		if err := Check(dir); err != nil {
+			return "", err
+		}
 		now := time.Now()
 		_ = os.Chtimes(dir, now, now) // gc goes by when an entry was last used
 		return dir, nil
@@ -47,6 +54,11 @@ func (s *Store) Get(key string, build func(dir string) error) (string, error) {
 		os.RemoveAll(tmp)
 		return "", err
 	}
+	if err := seal(tmp); err != nil {
+		makeWritable(tmp)
+		os.RemoveAll(tmp)
+		return "", err
+	}
 	// Entries are reused by key for as long as they exist: one must be on
 	// disk before it appears, or a crash could leave one of empty files.
 	if err := fsutil.SyncFS(tmp); err != nil {
@@ -54,6 +66,7 @@ func (s *Store) Get(key string, build func(dir string) error) (string, error) {
 		return "", err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
+		makeWritable(tmp)
 		os.RemoveAll(tmp)
 		if _, serr := os.Stat(dir); serr == nil {
 			return dir, nil // another instance built it meanwhile

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -80,5 +81,30 @@ func TestClean(t *testing.T) {
 		if _, err := os.Stat(d); err != nil {
 			t.Errorf("%s: %v", d, err)
 		}
+	}
+}
+
+// TestSealed checks that an entry is read-only once built, and that one
+// changed afterwards is refused, naming it.
+func TestSealed(t *testing.T) {
+	s := &Store{Dir: t.TempDir()}
+	defer makeWritable(s.Dir)
+	dir, err := s.Get("k", func(d string) error { return os.WriteFile(filepath.Join(d, "bin"), []byte("binary"), 0o755) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(filepath.Join(dir, "bin"))
+	if fi.Mode().Perm() != 0o555 {
+		t.Errorf("mode %v, want read-only", fi.Mode().Perm())
+	}
+	if _, err := s.Get("k", nil); err != nil {
+		t.Fatalf("reused as built: %v", err)
+	}
+	os.Chmod(filepath.Join(dir, "bin"), 0o755)
+	f, _ := os.OpenFile(filepath.Join(dir, "bin"), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("!")
+	f.Close()
+	if _, err := s.Get("k", nil); err == nil || !strings.Contains(err.Error(), "was changed after it was built") {
+		t.Errorf("a changed entry: %v", err)
 	}
 }

@@ -96,7 +96,11 @@ func (d Download) Install(ctx context.Context, p *recipe.Part, h recipe.Host) er
 	rawURL := p.String("url")
 	sum := strings.ToLower(p.String("sha256"))
 	cached := h.Cache(sum)
-	if _, err := os.Stat(cached); err != nil {
+	if got, err := fileSHA256(cached); err == nil && got != sum {
+		// Not trusted because it is cached: anyone who can write the
+		// cache could have changed it since it was fetched and checked.
+		return fmt.Errorf("part %s: the cached download of %s (%s) has sha256 %s, not %s: it was changed after it was fetched. Remove it to fetch it again", p.Name, rawURL, cached, got, sum)
+	} else if err != nil {
 		u, _ := url.Parse(rawURL)
 		if h.Offline() && u.Scheme != "file" {
 			return fmt.Errorf("part %s: %s is not in the download cache, and working offline forbids fetching it", p.Name, rawURL)
@@ -124,6 +128,20 @@ func (d Download) Install(ctx context.Context, p *recipe.Part, h recipe.Host) er
 		}
 		return nil
 	})
+}
+
+// fileSHA256 returns the sha256 of a file's content, hex.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // fetch downloads u into the file at dst, which it writes only when the
