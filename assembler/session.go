@@ -2,6 +2,7 @@ package assembler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -35,7 +36,14 @@ func withInstance(ctx context.Context, opts *Options, action string, f func(s *s
 	if !creates && fresh {
 		return nil, noInstance(in)
 	}
-	hold, err := in.Acquire(action, opts.Wait)
+	hold, err := in.Acquire(action, 0)
+	var busy *instance.BusyError
+	if errors.As(err, &busy) && opts.Wait > 0 {
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "%v; waiting up to %v\n", busy, opts.Wait)
+		}
+		hold, err = in.Acquire(action, opts.Wait)
+	}
 	if err != nil {
 		return nil, err
 	}
