@@ -2,6 +2,7 @@ package assembler
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/user"
@@ -31,7 +32,7 @@ func (s *session) evaluate(ctx context.Context, src *source.Source, ovs []overla
 		Overlays: ovs,
 	}
 	if cur := s.in.CurrentRevision(); cur != "" {
-		opts.Saved, _ = os.ReadFile(filepath.Join(s.in.Revision(cur), "resolution.json"))
+		opts.Saved, _ = os.ReadFile(filepath.Join(s.in.Revision(cur), apply.ResolutionFile))
 		if l, err := readLock(s.in.Revision(cur)); err == nil {
 			opts.Checks = append(opts.Checks, resolve.Check{Lock: l, Name: "the lock of revision " + cur})
 			opts.Previous = map[string]string{}
@@ -68,7 +69,7 @@ func (s *session) run(ctx context.Context, p *plan.Plan, src *source.Source, ev 
 	}
 	r := &apply.Run{
 		Instance: s.in, State: s.st, Plan: p, Recipes: s.opts.Recipes, Store: s.store(), Next: next,
-		Go: ev.Env, Sources: sources(ev), Offline: s.opts.Offline, Funcs: config.TemplateFuncs(), Progress: s.opts.Progress,
+		Go: ev.Env, Sources: sourcesOf(ev.Versions), Offline: s.opts.Offline, Funcs: config.TemplateFuncs(), Progress: s.opts.Progress,
 	}
 	if !p.UpToDate(s.in, s.st) {
 		r.Event = s.event(ctx, src, ovs)
@@ -77,20 +78,6 @@ func (s *session) run(ctx context.Context, p *plan.Plan, src *source.Source, ev 
 		}
 	}
 	return r, nil
-}
-
-// sources lists, for each part that builds modules, the modules its
-// packages come from, but overlays, with their hashes.
-func sources(ev *evaluate.Result) map[string][]apply.Source {
-	out := map[string][]apply.Source{}
-	for name, pr := range ev.Versions.Parts {
-		for _, path := range pr.Reaches {
-			if m := ev.Versions.Module(path); m != nil && m.Overlay == nil && m.Sum != "" {
-				out[name] = append(out[name], apply.Source{Path: m.Path, Version: m.Version, Sum: m.Sum, Dir: m.Dir})
-			}
-		}
-	}
-	return out
 }
 
 // nextState is what the instance remembers after the install: where its
@@ -168,6 +155,9 @@ func contents(ctx context.Context, src *source.Source, ev *evaluate.Result) *app
 	c.Lock = l.Marshal()
 	if len(ev.Versions.Modules) > 0 {
 		c.Resolution = ev.Versions.Save()
+	}
+	if ev.Env != nil {
+		c.GoEnv, _ = json.Marshal(ev.Env.Recorded(ev.Config.Settings.GoEnv))
 	}
 	return c
 }

@@ -3,7 +3,7 @@
 # directories under var/. buildout-production.hcl extends this file.
 
 buildout {
-  parts                 = ["server", "dispatcher", "cli", "settings", "dispatcher-settings", "media", "logs"]
+  parts                 = ["server", "dispatcher", "cli", "settings", "dispatcher-settings", "media", "logs", "static"]
   allow_picked_versions = true
   show_picked_versions  = true
   go_env = {
@@ -57,6 +57,17 @@ part "logs" {
   path   = "${instance.var}/log"
 }
 
+# The server's web assets: a release tarball, checked against its sha256,
+# kept in the root's download cache for every instance, and extracted.
+part "static" {
+  recipe           = "download"
+  url              = "file://${manifest.dir}/downloads/lava-static-1.0.tar.gz"
+  sha256           = "9f8b09dfa8fb94debe9c4d49dde7f2687e94a2222e246535dfddb7a54f05cc45"
+  extract          = true
+  strip_components = 1
+  target           = "${instance.var}/lava-server/static"
+}
+
 part "settings" {
   recipe = "template"
   source = "templates/settings.conf.tmpl"
@@ -68,6 +79,7 @@ part "settings" {
     listen   = "127.0.0.1:${var.http_port}"
     db       = var.db_name != "" ? var.db_name : "lava_${instance.name}"
     media    = part.media.path
+    static   = part.static.path
     logs     = part.logs.path
   }
 }

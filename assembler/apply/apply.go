@@ -85,9 +85,10 @@ type Contents struct {
 	// config read, copied into the revision's manifest snapshot.
 	Top   string
 	Files []string
-	// Lock and Resolution are written as they are.
+	// Lock, Resolution and GoEnv are written as they are.
 	Lock       []byte
 	Resolution []byte
+	GoEnv      []byte
 }
 
 // Apply carries out the plan: it installs what changed into a staged

@@ -38,6 +38,7 @@ type host struct {
 	log     io.Writer                        // the output of programs
 	started func(pid int) (ended func())     // a program started
 	verify  func(part string) error          // the module sources a part's build reads
+	built   *sync.Map                        // key → new entry, when rebuilding: the store is not used
 
 	links   *links    // the directories of the instance known to be no links
 	targets *sync.Map // every path the install's parts write → the part
@@ -221,7 +222,14 @@ func (h *host) Bin(name, file string) error {
 }
 
 func (h *host) Store(key string, build func(dir string) error) (string, error) {
-	return h.store.Get(key, build)
+	if h.built == nil {
+		return h.store.Get(key, build)
+	}
+	dir, err := h.store.Build(key, build)
+	if err == nil {
+		h.built.Store(key, dir)
+	}
+	return dir, err
 }
 
 func (h *host) Cache(name string) string {

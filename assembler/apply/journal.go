@@ -159,7 +159,8 @@ func (r *Run) cleanLeftovers() {
 	}
 	if entries, err := os.ReadDir(in.Code()); err == nil {
 		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), ".staging-") {
+			// A staged revision, or a rebuild verify left.
+			if strings.HasPrefix(e.Name(), ".staging-") || strings.HasPrefix(e.Name(), ".verify-") {
 				r.fs.RemoveAll(filepath.Join(in.Code(), e.Name()))
 			}
 		}

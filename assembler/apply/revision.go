@@ -10,6 +10,14 @@ import (
 	"github.com/assemble-build/assemble/assembler/plan"
 )
 
+// The files of a revision that say how its modules were built: the
+// versions resolution picked (resolve.Result.Save) and what the go
+// command's environment was (gocmd.Env.Recorded).
+const (
+	ResolutionFile = "resolution.json"
+	GoEnvFile      = "go-env.json"
+)
+
 // writeRevision writes what a new revision holds besides what its parts
 // installed: a snapshot of the manifest, the lock, the resolution, the
 // record of its plan, and bin/activate.
@@ -35,8 +43,11 @@ func (s *staging) writeRevision() error {
 	if err := os.WriteFile(filepath.Join(s.dir, "assemble.lock"), c.Lock, 0o644); err != nil {
 		return err
 	}
-	if c.Resolution != nil {
-		if err := os.WriteFile(filepath.Join(s.dir, "resolution.json"), c.Resolution, 0o644); err != nil {
+	for name, data := range map[string][]byte{ResolutionFile: c.Resolution, GoEnvFile: c.GoEnv} {
+		if data == nil {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(s.dir, name), data, 0o644); err != nil {
 			return err
 		}
 	}

@@ -86,7 +86,7 @@ func Evaluate(ctx context.Context, src *source.Source, opts Options) (*Result, e
 	if err := checkPicked(res, out.Versions); err != nil {
 		return nil, err
 	}
-	mods, err := modules(out.Versions, out.Env)
+	mods, err := Modules(out.Versions, out.Env)
 	if err != nil {
 		return nil, err
 	}

@@ -19,10 +19,10 @@ import (
 	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
-// modules gives each part that builds a module what it is built from:
+// Modules gives each part that builds a module what it is built from:
 // the module resolution found, its go.mod and go.sum, and the key naming
 // all of it.
-func modules(v *resolve.Result, env *gocmd.Env) (map[string]*recipe.Module, error) {
+func Modules(v *resolve.Result, env *gocmd.Env) (map[string]*recipe.Module, error) {
 	mods := map[string]*recipe.Module{}
 	for name, pr := range v.Parts {
 		m := pr.Module
@@ -40,9 +40,6 @@ func modules(v *resolve.Result, env *gocmd.Env) (map[string]*recipe.Module, erro
 	return mods, nil
 }
 
-// targetKeys are the go settings that decide what a build makes.
-var targetKeys = []string{"GOOS", "GOARCH", "GOAMD64", "GOARM", "GOARM64", "GO386", "GOEXPERIMENT", "GOFIPS140", "CC"}
-
 // moduleKey names what a part's build reads besides its options: the
 // toolchain and its target, the go and godebug lines, and the modules
 // its packages come from, each by its hash (an overlay's by its
@@ -50,7 +47,7 @@ var targetKeys = []string{"GOOS", "GOARCH", "GOAMD64", "GOARM", "GOARM64", "GO38
 func moduleKey(v *resolve.Result, pr *resolve.Part, gomod []byte, env *gocmd.Env) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "module v1\n%s\n", v.GoVersion)
-	for _, k := range targetKeys {
+	for _, k := range gocmd.TargetKeys {
 		fmt.Fprintf(h, "%s=%s\n", k, env.Get(k))
 	}
 	if mf, err := modfile.ParseLax("go.mod", gomod, nil); err == nil {

@@ -190,3 +190,24 @@ func (e *Env) Version(ctx context.Context) (string, error) {
 	}
 	return strings.TrimSpace(string(out)), nil
 }
+
+// TargetKeys are the go settings that decide what a build makes for
+// which machine, besides the modules and the toolchain.
+var TargetKeys = []string{"GOOS", "GOARCH", "GOAMD64", "GOARM", "GOARM64", "GO386", "GOEXPERIMENT", "GOFIPS140", "CC"}
+
+// Recorded returns what a revision keeps of the environment its parts
+// were built in, to build them again alike: the manifest's go_env and
+// the target settings. The rest of the user's settings, which may hold
+// credentials (a GOPROXY URL with a password), are not kept.
+func (e *Env) Recorded(goEnv map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range goEnv {
+		out[k] = v
+	}
+	for _, k := range TargetKeys {
+		if v := e.Get(k); v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}

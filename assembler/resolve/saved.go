@@ -91,9 +91,19 @@ func (r *Result) Save() []byte {
 
 // Load reads a saved result, if it answers the request with key.
 func Load(data []byte, key string) (*Result, bool) {
-	var s saved
-	if err := json.Unmarshal(data, &s); err != nil || s.Key != key || strings.TrimSpace(key) == "" {
+	r, err := Read(data)
+	if err != nil || r.Key != key || strings.TrimSpace(key) == "" {
 		return nil, false
+	}
+	return r, true
+}
+
+// Read reads a saved result, whatever request it answered: what a
+// revision was built from.
+func Read(data []byte) (*Result, error) {
+	var s saved
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, err
 	}
 	r := &Result{Key: s.Key, GoVersion: s.GoVersion, Modules: s.Modules, GoSum: []byte(s.GoSum), Warnings: s.Warnings,
 		Parts: map[string]*Part{}, byPath: map[string]*Module{}, pins: s.Pins}
@@ -103,9 +113,9 @@ func Load(data []byte, key string) (*Result, bool) {
 	for _, sp := range s.Parts {
 		p := &Part{Name: sp.Name, Module: r.byPath[sp.Module], Reaches: sp.Reaches, GoLine: sp.GoLine, Godebug: sp.Godebug}
 		if p.Module == nil {
-			return nil, false
+			return nil, fmt.Errorf("part %s builds module %s, which is not among the modules", sp.Name, sp.Module)
 		}
 		r.Parts[sp.Name] = p
 	}
-	return r, true
+	return r, nil
 }

@@ -42,6 +42,27 @@ func (s *Store) Get(key string, build func(dir string) error) (string, error) {
 		_ = os.Chtimes(dir, now, now) // gc goes by when an entry was last used
 		return dir, nil
 	}
+	tmp, err := s.Build(key, build)
+	if err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		s.Discard(tmp)
+		if _, serr := os.Stat(dir); serr == nil {
+			return dir, nil // another instance built it meanwhile
+		}
+		return "", err
+	}
+	return dir, nil
+}
+
+// Build builds an entry for key in a temporary directory of the store,
+// sealed and on disk, and returns the directory, which Get or Replace
+// puts in place, or Discard removes.
+func (s *Store) Build(key string, build func(dir string) error) (string, error) {
+	if !keyRE.MatchString(key) {
+		return "", fmt.Errorf("invalid store key %q", key)
+	}
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return "", err
 	}
@@ -51,29 +72,43 @@ func (s *Store) Get(key string, build func(dir string) error) (string, error) {
 		return "", err
 	}
 	if err := build(tmp); err != nil {
-		os.RemoveAll(tmp)
+		s.Discard(tmp)
 		return "", err
 	}
 	if err := seal(tmp); err != nil {
-		makeWritable(tmp)
-		os.RemoveAll(tmp)
+		s.Discard(tmp)
 		return "", err
 	}
 	// Entries are reused by key for as long as they exist: one must be on
 	// disk before it appears, or a crash could leave one of empty files.
 	if err := fsutil.SyncFS(tmp); err != nil {
-		os.RemoveAll(tmp)
+		s.Discard(tmp)
+		return "", err
+	}
+	return tmp, nil
+}
+
+// Replace puts the entry Build made in tmp in place of the entry for
+// key, which is corrupt: the revisions that link the old one's files
+// must be linked to the new one's.
+func (s *Store) Replace(key, tmp string) (string, error) {
+	dir := filepath.Join(s.Dir, key)
+	old := filepath.Join(s.Dir, fmt.Sprintf(".tmp-%s-old.%d.%d", key, os.Getpid(), time.Now().UnixNano()))
+	if err := os.Rename(dir, old); err != nil && !os.IsNotExist(err) {
 		return "", err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
-		makeWritable(tmp)
-		os.RemoveAll(tmp)
-		if _, serr := os.Stat(dir); serr == nil {
-			return dir, nil // another instance built it meanwhile
-		}
+		os.Rename(old, dir)
 		return "", err
 	}
+	s.Discard(old)
 	return dir, nil
+}
+
+// Discard removes a directory Build made, or a whole entry.
+func (s *Store) Discard(dir string) {
+	makeWritable(dir)
+	os.RemoveAll(dir)
 }
 
 // Link makes dst a hard link to src, or a copy where a link cannot be
@@ -147,9 +182,7 @@ func (s *Store) Clean() {
 			continue
 		}
 		if pid, err := strconv.Atoi(fields[len(fields)-2]); err == nil && !alive(pid) {
-			p := filepath.Join(s.Dir, e.Name())
-			makeWritable(p)
-			os.RemoveAll(p)
+			s.Discard(filepath.Join(s.Dir, e.Name()))
 		}
 	}
 }

@@ -63,19 +63,33 @@ func seal(dir string) error {
 }
 
 // Check reports whether the entry in dir holds what it held when it was
-// built, naming it and both hashes when it does not.
+// built; a *CheckError says how it differs.
 func Check(dir string) error {
-	data, err := os.ReadFile(filepath.Join(dir, sumFile))
+	want, err := Sum(dir)
 	if err != nil {
 		return fmt.Errorf("store entry %s has no hash to check it by (%v): remove it, and it is built again", dir, err)
 	}
-	want := strings.TrimSpace(string(data))
 	got, err := hashEntry(dir)
 	if err != nil {
 		return fmt.Errorf("checking store entry %s: %w", dir, err)
 	}
 	if got != want {
-		return fmt.Errorf("store entry %s has %s, not the %s it was built with: it was changed after it was built, and so was every revision that links its files. Run assemble verify --repair on those instances, or remove the entry, and it is built again", dir, got, want)
+		return &CheckError{Dir: dir, Got: got, Want: want}
 	}
 	return nil
+}
+
+// CheckError is a store entry that changed after it was built.
+type CheckError struct {
+	Dir, Got, Want string
+}
+
+func (e *CheckError) Error() string {
+	return fmt.Sprintf("store entry %s has %s, not the %s it was built with: it was changed after it was built, and so was every revision that links its files. Run assemble verify --repair on those instances, or remove the entry, and it is built again", e.Dir, e.Got, e.Want)
+}
+
+// Sum returns the hash an entry was sealed with.
+func Sum(dir string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, sumFile))
+	return strings.TrimSpace(string(data)), err
 }

@@ -33,6 +33,7 @@ const (
 	exitResolve = 4 // versions could not be resolved: unknown module, no matching version, hash mismatch, picked versions refused
 	exitBuild   = 5 // a part failed to install or activate; the instance is as it was
 	exitBusy    = 6 // another assemble holds the instance
+	exitVerify  = 7 // verify found differences it did not repair
 )
 
 func main() {
@@ -88,7 +89,8 @@ directory, or a git URL#ref), else $ASSEMBLE_MANIFEST, else what the instance
 remembers, else the current directory.
 
 Exit status: 0 success, 1 other errors, 2 usage, 3 configuration,
-4 version resolution, 5 install failure, 6 instance locked.`,
+4 version resolution, 5 install failure, 6 instance locked, 7 verify
+found differences.`,
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
@@ -109,6 +111,7 @@ Exit status: 0 success, 1 other errors, 2 usage, 3 configuration,
 		newHistory(g),
 		newRollback(g),
 		newGC(g),
+		newVerify(g),
 		newRemove(g, stdin),
 		newAnnotate(g),
 		newGraph(g),
@@ -158,6 +161,8 @@ func report(g *globals, cmd *cobra.Command, err error) int {
 		return exitResolve
 	case errors.Is(err, assembler.ErrBuild):
 		return exitBuild
+	case errors.Is(err, errDiffers):
+		return exitVerify
 	}
 	return exitError
 }

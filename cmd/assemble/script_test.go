@@ -76,6 +76,7 @@ func TestScript(t *testing.T) {
 			"release":   cmdRelease,
 			"targz":     cmdTargz,
 			"sha256env": cmdSha256Env,
+			"flipbyte":  cmdFlipByte,
 		},
 	})
 }
@@ -116,6 +117,32 @@ func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
 		"go.mod":  "module " + args[1] + "\n\ngo 1.21\n",
 		"evil.go": "package common\n\nconst Release = \"evil\"\n\nfunc Describe() string { return Release }\n",
 	})
+}
+
+// cmdFlipByte changes one byte of a file, read-only or not, as a disk
+// error or an intruder would:
+//
+//	flipbyte FILE OFFSET
+func cmdFlipByte(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: flipbyte FILE OFFSET")
+	}
+	path := ts.MkAbs(args[0])
+	off, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	fi, err := os.Stat(path)
+	ts.Check(err)
+	ts.Check(os.Chmod(path, fi.Mode()|0o200))
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	ts.Check(err)
+	defer f.Close()
+	b := make([]byte, 1)
+	_, err = f.ReadAt(b, off)
+	ts.Check(err)
+	b[0] ^= 0xff
+	_, err = f.WriteAt(b, off)
+	ts.Check(err)
+	ts.Check(os.Chmod(path, fi.Mode()))
 }
 
 // scriptTB lets test helpers fail a script.

@@ -130,6 +130,30 @@ func (d Download) Install(ctx context.Context, p *recipe.Part, h recipe.Host) er
 	})
 }
 
+// Verify re-hashes the part's download in the cache; repair fetches it
+// again. One that is not cached is fetched, and checked, when next used.
+func (Download) Verify(ctx context.Context, p *recipe.Part, h recipe.Host, repair bool) ([]recipe.Finding, error) {
+	sum := strings.ToLower(p.String("sha256"))
+	cached := h.Cache(sum)
+	got, err := fileSHA256(cached)
+	if err != nil || got == sum {
+		return nil, nil
+	}
+	f := recipe.Finding{Path: cached, Detail: fmt.Sprintf("the cached download of %s has sha256 %s, not %s", p.String("url"), got, sum)}
+	if repair {
+		u, _ := url.Parse(p.String("url"))
+		if h.Offline() && u.Scheme != "file" {
+			return []recipe.Finding{f}, fmt.Errorf("part %s: working offline forbids fetching %s again", p.Name, u)
+		}
+		h.Progress("downloading %s", u)
+		if err := fetch(ctx, u, sum, cached); err != nil {
+			return []recipe.Finding{f}, fmt.Errorf("part %s: %w", p.Name, err)
+		}
+		f.Repaired = true
+	}
+	return []recipe.Finding{f}, nil
+}
+
 // fileSHA256 returns the sha256 of a file's content, hex.
 func fileSHA256(path string) (string, error) {
 	f, err := os.Open(path)

@@ -11,7 +11,8 @@
 //
 // Optional interfaces add what some recipes need: ModuleRecipe for parts
 // that build Go modules (the engine resolves their versions first),
-// Updater and Activator for steps at other points of a part's life.
+// Updater and Activator for steps at other points of a part's life,
+// Verifier for what assemble verify cannot check by itself.
 package recipe
 
 import (
@@ -131,6 +132,23 @@ type Activator interface {
 	// Activate runs the step. Its host runs programs; files are written
 	// only at install.
 	Activate(ctx context.Context, p *Part, h Host) error
+}
+
+// Verifier is a recipe whose parts keep something assemble verify does
+// not know of: a cache it fills and uses again, such as downloads. (The
+// files a part installs, the revision's binaries and the store entries,
+// verify checks itself.)
+type Verifier interface {
+	// Verify checks what the part keeps, and with repair makes again
+	// what it finds wrong. Its host writes no files.
+	Verify(ctx context.Context, p *Part, h Host, repair bool) ([]Finding, error)
+}
+
+// Finding is something a Verifier found not as it should be.
+type Finding struct {
+	Path     string // the file at fault
+	Detail   string // what is wrong, with the expected and actual hashes
+	Repaired bool
 }
 
 // Registry holds the recipes a part may name, by name. The command line
