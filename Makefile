@@ -58,6 +58,7 @@ demo: build
 	$(BIN) install prod --root $(DEMO_ROOT) -c configs/buildout-production.hcl
 	$(BIN) versions -c configs/buildout-production.hcl
 	$(DEMO_ROOT)/instances/prod/bin/lava-server --version
+	$(BIN) verify prod --root $(DEMO_ROOT)
 
 clean:
 	chmod -R u+w demo 2>/dev/null || true
