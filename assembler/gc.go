@@ -3,9 +3,11 @@ package assembler
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/assemble-build/assemble/assembler/instance"
 	"github.com/assemble-build/assemble/assembler/plan"
 )
 
@@ -13,11 +15,16 @@ import (
 type GCReport struct {
 	Revisions []string `json:"revisions"`
 	Store     []string `json:"store"`
+	// Cached are the files of the root's cache of go settings and
+	// resolutions that nothing used for a week.
+	Cached int `json:"cached"`
 }
 
 // GC removes an instance's revisions beyond the newest keep (never the
 // current one), then the store entries that no revision of any instance
-// of the root uses and that have not been used for a day.
+// of the root uses and that have not been used for a day, and what the
+// root's cache keeps of go settings and resolutions that nothing used
+// for a week.
 func GC(ctx context.Context, opts *Options, keep int) (*GCReport, error) {
 	if keep < 1 {
 		return nil, &UsageError{Err: fmt.Errorf("--keep must be 1 or more")}
@@ -33,8 +40,11 @@ func GC(ctx context.Context, opts *Options, keep int) (*GCReport, error) {
 			return nil, err
 		}
 		s.store().Clean()
-		rep.Store, err = s.store().Prune(used, 24*time.Hour)
-		return nil, err
+		if rep.Store, err = s.store().Prune(used, 24*time.Hour); err != nil {
+			return nil, err
+		}
+		rep.Cached = pruneCache(s.in, 7*24*time.Hour)
+		return nil, nil
 	})
 	return rep, err
 }
@@ -58,4 +68,22 @@ func usedStoreKeys(root string) (map[string]bool, error) {
 		}
 	}
 	return used, nil
+}
+
+// pruneCache removes the files of the root's caches of go settings and
+// resolutions not used for age, and says how many. Each is made again
+// when needed.
+func pruneCache(in *instance.Instance, age time.Duration) int {
+	n := 0
+	for _, dir := range []string{in.Cache("go"), in.Cache("resolve")} {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > age {
+				if os.Remove(filepath.Join(dir, e.Name())) == nil {
+					n++
+				}
+			}
+		}
+	}
+	return n
 }

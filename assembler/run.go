@@ -30,6 +30,7 @@ func (s *session) evaluate(ctx context.Context, src *source.Source, ovs []overla
 		Newest:   s.opts.Newest,
 		Offline:  s.opts.Offline,
 		Overlays: ovs,
+		Cache:    filepath.Join(s.in.Root, "cache"),
 	}
 	if cur := s.in.CurrentRevision(); cur != "" {
 		opts.Saved, _ = os.ReadFile(filepath.Join(s.in.Revision(cur), apply.ResolutionFile))
@@ -102,7 +103,7 @@ func (s *session) nextState(ctx context.Context, src *source.Source, ev *evaluat
 		inputs.Files = append(inputs.Files, abs)
 	}
 	st.Files, st.Env, st.Go = inputs.Files, inputs.Env, inputs.Go
-	if st.Fingerprint, err = plan.Fingerprint(ctx, s.in.Dir, src, ovs, inputs); err != nil {
+	if st.Fingerprint, err = plan.Fingerprint(ctx, s.in, src, ovs, inputs); err != nil {
 		return nil, err
 	}
 	return st, nil

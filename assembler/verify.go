@@ -152,7 +152,7 @@ func (v *verifier) load(ctx context.Context) error {
 
 // goEnv is the go command's environment as the revision recorded it.
 func (v *verifier) goEnv(ctx context.Context) (*gocmd.Env, error) {
-	user, err := gocmd.UserEnv(ctx)
+	user, err := gocmd.UserEnv(ctx, v.s.in.Cache("go"))
 	if err != nil {
 		return nil, err
 	}

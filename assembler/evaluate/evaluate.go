@@ -11,12 +11,15 @@ package evaluate
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/assemble-build/assemble/assembler/config"
+	"github.com/assemble-build/assemble/assembler/fsutil"
 	"github.com/assemble-build/assemble/assembler/gocmd"
 	"github.com/assemble-build/assemble/assembler/overlay"
 	"github.com/assemble-build/assemble/assembler/resolve"
@@ -44,6 +47,10 @@ type Options struct {
 	// request is the same (see resolve.Key), it is the answer, and the go
 	// command is not asked again.
 	Saved []byte
+	// Cache is the root's cache directory, where what go env said and
+	// each resolution are kept for the next install of any instance of
+	// the root; "" keeps nothing.
+	Cache string
 }
 
 // Result is a config evaluated with its module versions resolved.
@@ -72,7 +79,7 @@ func Evaluate(ctx context.Context, src *source.Source, opts Options) (*Result, e
 	if len(wants) == 0 {
 		return out, nil
 	}
-	user, err := gocmd.UserEnv(ctx)
+	user, err := gocmd.UserEnv(ctx, cacheDir(opts.Cache, "go"))
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +147,8 @@ func wants(res *config.Result) []resolve.Want {
 }
 
 // versions resolves the wants, unless the resolution saved with the
-// current revision answers the same request.
+// current revision, or one kept in the root's cache (by another
+// instance, or an earlier install), answers the same request.
 func versions(ctx context.Context, res *config.Result, wants []resolve.Want, env *gocmd.Env, opts Options) (*resolve.Result, error) {
 	pins := map[string]resolve.Pin{}
 	for _, p := range res.Config.Versions {
@@ -158,14 +166,41 @@ func versions(ctx context.Context, res *config.Result, wants []resolve.Want, env
 		Offline:  opts.Offline,
 		Checks:   opts.Checks,
 	}
-	if opts.Saved != nil && !opts.Newest {
-		if gv, err := env.Version(ctx); err == nil {
-			if v, ok := resolve.Load(opts.Saved, resolve.Key(req, gv)); ok {
+	if opts.Newest {
+		return resolve.Resolve(ctx, req)
+	}
+	gv, err := env.Version(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := resolve.Key(req, gv)
+	if v, ok := resolve.Load(opts.Saved, key); ok && resolve.CheckLocks(req.Checks, v) == nil {
+		return v, nil
+	}
+	cached := cacheDir(opts.Cache, "resolve")
+	if cached != "" {
+		cached = filepath.Join(cached, key+".json")
+		if data, err := os.ReadFile(cached); err == nil {
+			if v, ok := resolve.Load(data, key); ok && resolve.CheckLocks(req.Checks, v) == nil {
+				now := time.Now()
+				_ = os.Chtimes(cached, now, now) // gc goes by when it was last used
 				return v, nil
 			}
 		}
 	}
-	return resolve.Resolve(ctx, req)
+	v, err := resolve.Resolve(ctx, req)
+	if err == nil && cached != "" && os.MkdirAll(filepath.Dir(cached), 0o755) == nil {
+		_ = fsutil.WriteFileUnsynced(cached, v.Save(), 0o644) // a cache: one lost is resolved again
+	}
+	return v, err
+}
+
+// cacheDir is the directory name of the root's cache, or "".
+func cacheDir(cache, name string) string {
+	if cache == "" {
+		return ""
+	}
+	return filepath.Join(cache, name)
 }
 
 // checkPicked refuses versions that no pin gave, where the config says

@@ -14,6 +14,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/assemble-build/assemble/assembler/fsutil"
 )
 
 // Controlled are the variables assemble sets itself, whatever the user's
@@ -131,22 +134,47 @@ var userEnv struct {
 }
 
 // UserEnv returns the user's go settings as go env reports them. It runs
-// go env once per process.
-func UserEnv(ctx context.Context) (map[string]string, error) {
+// go env at most once per process, and not at all when cache (a
+// directory; "" for none) holds what it said for the same go command and
+// settings (see identity): a no-op install then starts no process.
+func UserEnv(ctx context.Context, cache string) (map[string]string, error) {
 	userEnv.Lock()
 	defer userEnv.Unlock()
-	if userEnv.m == nil && userEnv.err == nil {
-		cmd := exec.CommandContext(ctx, "go", append([]string{"env", "-json"}, userKeys...)...)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			userEnv.err = fmt.Errorf("go env: %v\n%s", err, stderr.Bytes())
-		} else if err := json.Unmarshal(out, &userEnv.m); err != nil {
-			userEnv.err = fmt.Errorf("go env: %v", err)
+	if userEnv.m != nil || userEnv.err != nil {
+		return userEnv.m, userEnv.err
+	}
+	var file string
+	if id, err := identity(); err == nil && cache != "" {
+		file = filepath.Join(cache, "env-"+id+".json")
+		if data, err := os.ReadFile(file); err == nil && json.Unmarshal(data, &userEnv.m) == nil && userEnv.m != nil {
+			now := time.Now()
+			_ = os.Chtimes(file, now, now) // gc goes by when it was last used
+			return userEnv.m, nil
+		}
+	}
+	userEnv.m, userEnv.err = goEnv(ctx)
+	if userEnv.err == nil && file != "" {
+		data, _ := json.Marshal(userEnv.m)
+		if os.MkdirAll(cache, 0o755) == nil {
+			_ = fsutil.WriteFileUnsynced(file, data, 0o644) // a cache: one lost is asked for again
 		}
 	}
 	return userEnv.m, userEnv.err
+}
+
+func goEnv(ctx context.Context) (map[string]string, error) {
+	cmd := exec.CommandContext(ctx, "go", append([]string{"env", "-json"}, userKeys...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env: %v\n%s", err, stderr.Bytes())
+	}
+	var m map[string]string
+	if err := json.Unmarshal(out, &m); err != nil {
+		return nil, fmt.Errorf("go env: %v", err)
+	}
+	return m, nil
 }
 
 // Error is a go command that failed.

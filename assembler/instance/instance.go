@@ -76,6 +76,9 @@ func (in *Instance) HistoryPath() string        { return filepath.Join(in.Meta()
 func (in *Instance) JournalPath() string        { return filepath.Join(in.Meta(), "journal.json") }
 func (in *Instance) Staging() string            { return filepath.Join(in.Meta(), "staging") }
 
+// Cache is a directory of the root's cache, shared by its instances.
+func (in *Instance) Cache(name string) string { return filepath.Join(in.Root, "cache", name) }
+
 // Exists reports whether the instance has been created.
 func (in *Instance) Exists() bool {
 	_, err := os.Stat(in.Meta())

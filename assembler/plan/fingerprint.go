@@ -52,15 +52,15 @@ func InputsOf(res *config.Result, usesGo bool) Inputs {
 	return in
 }
 
-// Fingerprint names every input an install of the instance at dir reads:
+// Fingerprint names every input an install of the instance in reads:
 // this assemble, where the instance is, the manifest and config, the
 // content of every file in inputs, the variables' values, what env()
 // read, the overlays' content and, when parts build modules, the go
 // command and its settings. An install whose fingerprint is the one
 // recorded has nothing to do, and can say so without parsing a config.
-func Fingerprint(ctx context.Context, dir string, src *source.Source, ovs []overlay.Overlay, inputs Inputs) (string, error) {
+func Fingerprint(ctx context.Context, in *instance.Instance, src *source.Source, ovs []overlay.Overlay, inputs Inputs) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "fingerprint v1\n%s\n%s\n", version(), dir)
+	fmt.Fprintf(h, "fingerprint v1\n%s\n%s\n", version(), in.Dir)
 	mdir, commit := "", ""
 	if m := src.Opened(); m != nil {
 		mdir, commit = m.Dir, m.Commit
@@ -91,7 +91,7 @@ func Fingerprint(ctx context.Context, dir string, src *source.Source, ovs []over
 		fmt.Fprintf(h, "overlay %s %s %s\n", o.Module, o.Name, o.Hash)
 	}
 	if inputs.Go {
-		user, err := gocmd.UserEnv(ctx)
+		user, err := gocmd.UserEnv(ctx, in.Cache("go"))
 		if err != nil {
 			return "", err
 		}
@@ -126,7 +126,7 @@ func Unchanged(ctx context.Context, in *instance.Instance, st *instance.State, s
 		}
 	}
 	inputs := Inputs{Files: st.Files, Env: st.Env, Go: st.Go}
-	if fp, err := Fingerprint(ctx, in.Dir, src, ovs, inputs); err != nil || fp != st.Fingerprint {
+	if fp, err := Fingerprint(ctx, in, src, ovs, inputs); err != nil || fp != st.Fingerprint {
 		return false
 	}
 	for i := range st.Parts {

@@ -24,7 +24,7 @@ func TestFingerprint(t *testing.T) {
 	ctx := context.Background()
 	fp := func(src *source.Source, ovs []overlay.Overlay, in Inputs) string {
 		t.Helper()
-		f, err := Fingerprint(ctx, "/srv/i", src, ovs, in)
+		f, err := Fingerprint(ctx, &instance.Instance{Dir: "/srv/i"}, src, ovs, in)
 		if err != nil {
 			t.Fatal(err)
 		}

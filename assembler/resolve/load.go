@@ -336,9 +336,14 @@ func (r *resolver) requiredBy(ctx context.Context, res *Result) error {
 
 // checkLocks reports, for every lock at once, each module built at a
 // version the lock holds but with other hashes; an overlay has none.
-func (r *resolver) checkLocks(res *Result) error {
+func (r *resolver) checkLocks(res *Result) error { return CheckLocks(r.req.Checks, res) }
+
+// CheckLocks checks a result against the locks it must match, as
+// resolution does: a result kept from before is trusted no more than
+// the go command's answer.
+func CheckLocks(checks []Check, res *Result) error {
 	var errs []error
-	for _, c := range r.req.Checks {
+	for _, c := range checks {
 		var mods []lock.Module
 		for _, m := range res.Modules {
 			if m.Overlay == nil {

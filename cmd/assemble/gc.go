@@ -16,14 +16,16 @@ func newGC(g *globals) *cobra.Command {
 		Short: "Remove an instance's old revisions and unused build outputs",
 		Long: `gc removes the revisions of the instance NAME beyond the newest --keep,
 never the current one, then the entries of the root's build store that no
-revision of any instance uses and that nothing has used for a day.`,
+revision of any instance uses and that nothing has used for a day, and the
+go settings and resolutions the root's cache keeps that nothing has used
+for a week.`,
 		Args: exactArgs(1, "one instance name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rep, err := assembler.GC(context.Background(), g.options(args[0]), keep)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "removed %d revisions and %d store entries\n", len(rep.Revisions), len(rep.Store))
+			fmt.Fprintf(g.stdout, "removed %d revisions, %d store entries and %d cached files\n", len(rep.Revisions), len(rep.Store), rep.Cached)
 			for _, r := range rep.Revisions {
 				fmt.Fprintf(g.stdout, "  revision %s\n", r)
 			}

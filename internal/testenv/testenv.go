@@ -58,7 +58,7 @@ func MakeWritable(dir string) {
 // user's, which is safe to share and keeps tests fast.
 func GoEnv(t testing.TB, cache string) *gocmd.Env {
 	t.Helper()
-	user, err := gocmd.UserEnv(context.Background())
+	user, err := gocmd.UserEnv(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
