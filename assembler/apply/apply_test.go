@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,10 +16,16 @@ import (
 	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
-func parts(deps map[string][]string, names ...string) []*plan.Part {
-	var out []*plan.Part
-	for _, n := range names {
-		out = append(out, &plan.Part{Part: &recipe.Part{Name: n}, Deps: deps[n]})
+// parts makes a unit of each group of names: "a", or "a b" for two
+// installed together.
+func parts(deps map[string][]string, groups ...string) [][]*plan.Part {
+	var out [][]*plan.Part
+	for _, g := range groups {
+		var u []*plan.Part
+		for _, n := range strings.Fields(g) {
+			u = append(u, &plan.Part{Part: &recipe.Part{Name: n}, Deps: deps[n]})
+		}
+		out = append(out, u)
 	}
 	return out
 }
@@ -30,14 +37,16 @@ func TestSchedule(t *testing.T) {
 	deps := map[string][]string{"c": {"a", "b"}, "d": {"c"}, "e": {"outside"}}
 	for _, tt := range []struct {
 		name    string
+		units   []string
 		workers int
 		fail    string
 		ran     []string // sorted; nil to skip the check
 		err     bool
 	}{
-		{"all", 4, "", []string{"a", "b", "c", "d", "e"}, false},
-		{"one at a time", 1, "", []string{"a", "b", "c", "d", "e"}, false},
-		{"a failure stops what depends on it", 1, "c", []string{"a", "b", "c", "e"}, true},
+		{"all", []string{"a", "b", "c", "d", "e"}, 4, "", []string{"a", "b", "c", "d", "e"}, false},
+		{"one at a time", []string{"a", "b", "c", "d", "e"}, 1, "", []string{"a", "b", "c", "d", "e"}, false},
+		{"a failure stops what depends on it", []string{"a", "b", "c", "d", "e"}, 1, "c", []string{"a", "b", "c", "e"}, true},
+		{"together", []string{"a b", "c", "d e"}, 4, "", []string{"a", "b", "c", "d", "e"}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var mu sync.Mutex
@@ -45,23 +54,26 @@ func TestSchedule(t *testing.T) {
 			var running atomic.Int32
 			most := 0
 			done := map[string]bool{}
-			err := schedule(context.Background(), parts(deps, "a", "b", "c", "d", "e"), tt.workers, func(ctx context.Context, p *plan.Part) error {
+			err := schedule(context.Background(), parts(deps, tt.units...), tt.workers, func(ctx context.Context, u []*plan.Part) error {
 				n := int(running.Add(1))
 				defer running.Add(-1)
 				mu.Lock()
 				defer mu.Unlock()
 				most = max(most, n)
-				for _, d := range p.Deps {
-					if d != "outside" && !done[d] {
-						t.Errorf("%s ran before %s", p.Part.Name, d)
+				var err error
+				for _, p := range u {
+					for _, d := range p.Deps {
+						if d != "outside" && !done[d] {
+							t.Errorf("%s ran before %s", p.Part.Name, d)
+						}
+					}
+					ran = append(ran, p.Part.Name)
+					done[p.Part.Name] = true
+					if p.Part.Name == tt.fail {
+						err = errors.New("boom")
 					}
 				}
-				ran = append(ran, p.Part.Name)
-				done[p.Part.Name] = true
-				if p.Part.Name == tt.fail {
-					return errors.New("boom")
-				}
-				return nil
+				return err
 			})
 			if (err != nil) != tt.err {
 				t.Errorf("err = %v", err)

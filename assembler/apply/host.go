@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/zclconf/go-cty/cty/function"
@@ -39,6 +40,7 @@ type host struct {
 	started func(pid int) (ended func())     // a program started
 	verify  func(part string) error          // the module sources a part's build reads
 	built   *sync.Map                        // key → new entry, when rebuilding: the store is not used
+	group   []string                         // the parts installed with this one, by one InstallGroup
 
 	links   *links    // the directories of the instance known to be no links
 	targets *sync.Map // every path the install's parts write → the part
@@ -232,6 +234,13 @@ func (h *host) Store(key string, build func(dir string) error) (string, error) {
 	return dir, err
 }
 
+func (h *host) Stored(key string) (string, bool) {
+	if h.built != nil {
+		return "", false
+	}
+	return h.store.Lookup(key)
+}
+
 func (h *host) Cache(name string) string {
 	return filepath.Join(h.in.Root, "cache", "download", name)
 }
@@ -255,14 +264,20 @@ func (h *host) Go(ctx context.Context, dir string, env map[string]string, args .
 	if h.goEnv == nil {
 		return h.errorf("the go command is not set up: the part's recipe does not say it builds modules")
 	}
-	if err := h.verify(h.p.Part.Name); err != nil {
-		return h.errorf("%w", err)
+	// A build for a group reads the modules of every part in it.
+	for _, name := range append([]string{h.p.Part.Name}, h.group...) {
+		if err := h.verify(name); err != nil {
+			return h.errorf("%w", err)
+		}
 	}
 	goenv := h.goEnv
 	if h.offline {
 		goenv = goenv.Offline()
 	}
 	if err := h.exec(ctx, append([]string{"go"}, args...), dir, goenv.With(env).List()); err != nil {
+		if len(h.group) > 1 {
+			return fmt.Errorf("parts %s: %w", strings.Join(h.group, ", "), err)
+		}
 		return h.errorf("%w", err)
 	}
 	return nil

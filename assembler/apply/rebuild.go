@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/assemble-build/assemble/assembler/plan"
 	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
@@ -38,14 +39,22 @@ func Rebuild(ctx context.Context, r *Run, dir string) (*Rebuilt, error) {
 	}
 	out := &Rebuilt{Entries: map[string]string{}, Failed: map[string]error{}}
 	built := &sync.Map{}
+	var work []*plan.Part
 	for _, p := range r.Plan.Parts {
-		if !p.Recipe.Spec().InRevision {
-			continue
+		if p.Recipe.Spec().InRevision {
+			work = append(work, p)
 		}
-		h := r.host(p, nil, dir, "verify")
-		h.built = built
-		if err := p.Recipe.Install(ctx, p.Part, h); err != nil {
-			out.Failed[p.Part.Name] = err
+	}
+	for _, unit := range units(work, func(*plan.Part) bool { return true }) {
+		hosts := make([]*host, len(unit))
+		for i, p := range unit {
+			hosts[i] = r.host(p, nil, dir, "verify")
+			hosts[i].built = built
+		}
+		if err := install(ctx, unit, hosts); err != nil {
+			for _, p := range unit {
+				out.Failed[p.Part.Name] = err
+			}
 		}
 	}
 	built.Range(func(k, v any) bool {

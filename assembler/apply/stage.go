@@ -80,7 +80,8 @@ func (s *staging) abort() {
 
 // runParts installs the parts that change, and runs the update steps of
 // kept parts, each once the parts it refers to are done, independent
-// ones at the same time.
+// ones at the same time; parts whose recipe can install several at once
+// are (see units).
 func (s *staging) runParts(ctx context.Context) error {
 	var work []*plan.Part
 	for _, p := range s.r.Plan.Parts {
@@ -91,62 +92,56 @@ func (s *staging) runParts(ctx context.Context) error {
 			}
 		}
 	}
-	return schedule(ctx, work, max(4, runtime.NumCPU()), s.runPart)
+	together := func(p *plan.Part) bool { return p.Action != plan.Keep && !s.r.Plan.Updates(p) }
+	return schedule(ctx, units(work, together), max(4, runtime.NumCPU()), s.runUnit)
 }
 
-func (s *staging) runPart(ctx context.Context, p *plan.Part) error {
-	if s.r.Plan.Updates(p) {
+func (s *staging) runUnit(ctx context.Context, unit []*plan.Part) error {
+	if p := unit[0]; s.r.Plan.Updates(p) {
 		h := s.r.host(p, nil, s.dir, "update")
 		return p.Recipe.(recipe.Updater).Update(ctx, p.Part, h)
 	}
-	h := s.r.host(p, s.tx, s.dir, "install")
-	if p.Action != plan.Keep {
-		h.label = fmt.Sprintf("[%d/%d] %s", s.n.Add(1), s.total, p.Part.Name)
-		if p.Action == plan.Reinstall {
-			h.Progress("reinstalling: %s", p.Reason)
-		} else {
-			h.Progress("installing")
+	hosts := make([]*host, len(unit))
+	for i, p := range unit {
+		h := s.r.host(p, s.tx, s.dir, "install")
+		if p.Action != plan.Keep {
+			h.label = fmt.Sprintf("[%d/%d] %s", s.n.Add(1), s.total, p.Part.Name)
+			if p.Action == plan.Reinstall {
+				h.Progress("reinstalling: %s", p.Reason)
+			} else {
+				h.Progress("installing")
+			}
 		}
+		hosts[i] = h
 	}
-	if err := p.Recipe.Install(ctx, p.Part, h); err != nil {
+	if err := install(ctx, unit, hosts); err != nil {
 		return err
 	}
-	h.hashTracked()
 	s.mu.Lock()
-	s.paths[p.Part.Name] = h.paths
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	for i, p := range unit {
+		hosts[i].hashTracked()
+		s.paths[p.Part.Name] = hosts[i].paths
+	}
 	return nil
 }
 
-// schedule calls do for each part once do has returned for every part it
-// refers to among parts, on at most workers goroutines at a time. The
+// schedule calls do for each unit of parts once do has returned for every
+// part its parts refer to, on at most workers goroutines at a time. The
 // first error stops it from starting more, and is returned once those
 // running are done.
-func schedule(ctx context.Context, parts []*plan.Part, workers int, do func(context.Context, *plan.Part) error) error {
+func schedule(ctx context.Context, units [][]*plan.Part, workers int, do func(context.Context, []*plan.Part) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	index := make(map[string]int, len(parts))
-	for i, p := range parts {
-		index[p.Part.Name] = i
-	}
-	waiting := make([]int, len(parts)) // how many of its parts are not done
-	dependents := make([][]int, len(parts))
-	for i, p := range parts {
-		for _, d := range p.Deps {
-			if j, ok := index[d]; ok {
-				waiting[i]++
-				dependents[j] = append(dependents[j], i)
-			}
-		}
-	}
+	waiting, dependents := graph(units)
 	type result struct {
 		i   int
 		err error
 	}
-	ready := make(chan int, len(parts))
+	ready := make(chan int, len(units))
 	done := make(chan result)
 	var wg sync.WaitGroup
-	for range min(workers, len(parts)) {
+	for range min(workers, len(units)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -155,12 +150,12 @@ func schedule(ctx context.Context, parts []*plan.Part, workers int, do func(cont
 					done <- result{i, err} // stopped: not started
 					continue
 				}
-				done <- result{i, do(ctx, parts[i])}
+				done <- result{i, do(ctx, units[i])}
 			}
 		}()
 	}
 	running := 0
-	for i := range parts {
+	for i := range units {
 		if waiting[i] == 0 {
 			ready <- i
 			running++
@@ -186,6 +181,32 @@ func schedule(ctx context.Context, parts []*plan.Part, workers int, do func(cont
 	close(ready)
 	wg.Wait()
 	return first
+}
+
+// graph returns, for each unit, how many units it waits for, and which
+// units wait for it.
+func graph(units [][]*plan.Part) (waiting []int, dependents [][]int) {
+	index := map[string]int{}
+	for i, u := range units {
+		for _, p := range u {
+			index[p.Part.Name] = i
+		}
+	}
+	waiting = make([]int, len(units))
+	dependents = make([][]int, len(units))
+	for i, u := range units {
+		seen := map[int]bool{}
+		for _, p := range u {
+			for _, d := range p.Deps {
+				if j, ok := index[d]; ok && j != i && !seen[j] {
+					seen[j] = true
+					waiting[i]++
+					dependents[j] = append(dependents[j], i)
+				}
+			}
+		}
+	}
+	return waiting, dependents
 }
 
 // nextState is the state after the run: what the caller remembers, and

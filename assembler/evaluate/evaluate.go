@@ -175,6 +175,7 @@ func versions(ctx context.Context, res *config.Result, wants []resolve.Want, env
 	}
 	key := resolve.Key(req, gv)
 	if v, ok := resolve.Load(opts.Saved, key); ok && resolve.CheckLocks(req.Checks, v) == nil {
+		v.Refresh(req.Overlays)
 		return v, nil
 	}
 	cached := cacheDir(opts.Cache, "resolve")
@@ -184,6 +185,7 @@ func versions(ctx context.Context, res *config.Result, wants []resolve.Want, env
 			if v, ok := resolve.Load(data, key); ok && resolve.CheckLocks(req.Checks, v) == nil {
 				now := time.Now()
 				_ = os.Chtimes(cached, now, now) // gc goes by when it was last used
+				v.Refresh(req.Overlays)
 				return v, nil
 			}
 		}

@@ -27,6 +27,10 @@ type Overlay struct {
 	// Hash is the h1: hash of the files a module zip of it would hold,
 	// so that an edit anywhere in the module changes it.
 	Hash string
+	// Imports names its go.mod and what each of its directories' Go files
+	// import: what the versions picked and the modules each build reads
+	// depend on. An edit that changes neither keeps them.
+	Imports string
 }
 
 // Scan returns the overlays in dir, sorted by module path. A missing dir
@@ -74,11 +78,15 @@ func Scan(dir string) (ovs []Overlay, skipped []string, err error) {
 			return nil, nil, fmt.Errorf("two overlays of %s: %s and %s; keep one", mod, other, path)
 		}
 		byModule[mod] = path
-		h, err := Hash(path)
+		files, err := moduleFiles(path)
 		if err != nil {
 			return nil, nil, fmt.Errorf("overlay %s: %v", path, err)
 		}
-		ovs = append(ovs, Overlay{Module: mod, Name: name, Dir: path, Hash: h})
+		h, err := hashFiles(path, files)
+		if err != nil {
+			return nil, nil, fmt.Errorf("overlay %s: %v", path, err)
+		}
+		ovs = append(ovs, Overlay{Module: mod, Name: name, Dir: path, Hash: h, Imports: imports(path, data, files)})
 	}
 	sort.Slice(ovs, func(i, j int) bool { return ovs[i].Module < ovs[j].Module })
 	return ovs, skipped, nil
@@ -87,9 +95,19 @@ func Scan(dir string) (ovs []Overlay, skipped []string, err error) {
 // Hash returns the h1: hash of the files in dir that a module zip would
 // hold: not .git, not vendor/, not nested modules.
 func Hash(dir string) (string, error) {
+	files, err := moduleFiles(dir)
+	if err != nil {
+		return "", err
+	}
+	return hashFiles(dir, files)
+}
+
+// moduleFiles lists the files in dir that a module zip would hold,
+// relative to dir, slash-separated, sorted.
+func moduleFiles(dir string) ([]string, error) {
 	checked, err := modzip.CheckDir(dir)
 	if err != nil && len(checked.Valid) == 0 {
-		return "", err
+		return nil, err
 	}
 	// CheckDir names files by their path on disk; the hash wants them
 	// relative to the module root, as a zip holds them.
@@ -97,11 +115,15 @@ func Hash(dir string) (string, error) {
 	for _, f := range checked.Valid {
 		rel, err := filepath.Rel(dir, f)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		files = append(files, filepath.ToSlash(rel))
 	}
 	sort.Strings(files)
+	return files, nil
+}
+
+func hashFiles(dir string, files []string) (string, error) {
 	return dirhash.Hash1(files, func(name string) (io.ReadCloser, error) {
 		return os.Open(filepath.Join(dir, filepath.FromSlash(name)))
 	})

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/assemble-build/assemble/assembler/overlay"
 )
 
 // keyEnv are the go settings a resolution depends on.
@@ -15,8 +17,8 @@ var keyEnv = []string{"GOPROXY", "GONOPROXY", "GOPRIVATE", "GONOSUMDB", "GOSUMDB
 
 // Key names everything a resolution depends on besides what the proxy
 // serves: the parts' modules, constraints, packages and build settings,
-// the pins, the previous picks, the overlays' content, the go command and
-// its settings, and the locks to check. A request with the key of an
+// the pins, the previous picks, the overlays' go.mod and imports, the go
+// command and its settings, and the locks to check. A request with the key of an
 // earlier result, and no picking of newest versions, has that result:
 // every root module then has its version from a pin, an overlay or the
 // previous pick, and the rest follows by minimal version selection.
@@ -38,8 +40,11 @@ func Key(req *Request, goVersion string) string {
 	for _, k := range sortedKeys(req.Previous) {
 		fmt.Fprintf(h, "previous %s %s\n", k, req.Previous[k])
 	}
+	// An overlay counts by its go.mod and imports, not by all of its
+	// content: an edit to its code alone picks the same versions and
+	// reaches the same modules (see Result.Refresh).
 	for _, o := range req.Overlays {
-		fmt.Fprintf(h, "overlay %s %s %s\n", o.Module, o.Dir, o.Hash)
+		fmt.Fprintf(h, "overlay %s %s %s\n", o.Module, o.Dir, o.Imports)
 	}
 	for _, k := range keyEnv {
 		fmt.Fprintf(h, "env %s=%s\n", k, req.Env.Get(k))
@@ -96,6 +101,23 @@ func Load(data []byte, key string) (*Result, bool) {
 		return nil, false
 	}
 	return r, true
+}
+
+// Refresh gives a result kept from before the checkouts it was made for
+// as they are now: their content counts in what is built (the store
+// keys, the lock), not in what resolution found.
+func (r *Result) Refresh(ovs []overlay.Overlay) {
+	for _, m := range r.Modules {
+		if m.Overlay == nil {
+			continue
+		}
+		for i := range ovs {
+			if ovs[i].Module == m.Path {
+				o := ovs[i]
+				m.Overlay = &o
+			}
+		}
+	}
 }
 
 // Read reads a saved result, whatever request it answered: what a

@@ -56,6 +56,19 @@ func (s *Store) Get(key string, build func(dir string) error) (string, error) {
 	return dir, nil
 }
 
+// Lookup returns the entry for key, checked against its seal, if there is
+// one.
+func (s *Store) Lookup(key string) (string, bool) {
+	if !keyRE.MatchString(key) {
+		return "", false
+	}
+	dir := filepath.Join(s.Dir, key)
+	if _, err := os.Stat(dir); err != nil || Check(dir) != nil {
+		return "", false
+	}
+	return dir, true
+}
+
 // Build builds an entry for key in a temporary directory of the store,
 // sealed and on disk, and returns the directory, which Get or Replace
 // puts in place, or Discard removes.

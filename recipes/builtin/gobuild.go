@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -153,43 +154,214 @@ func (GoBuild) StoreKey(p *recipe.Part) string {
 // directory. A store entry with the same key is used as it is: the same
 // inputs have built the same bytes before.
 func (g GoBuild) Install(ctx context.Context, p *recipe.Part, h recipe.Host) error {
+	return g.InstallGroup(ctx, []*recipe.Part{p}, []recipe.Host{h})
+}
+
+// Group names what a part's build shares with others': the go.mod and
+// go.sum it is built in (the whole build list, and the built module's go
+// and godebug lines) and the options that go to go build. Parts with the
+// same group are built by one go build, which gives each binary the same
+// bytes as a build of its own.
+func (GoBuild) Group(p *recipe.Part) string {
 	m := p.Module
 	if m == nil || m.GoMod == nil {
-		return fmt.Errorf("part %s: versions are not resolved", p.Name)
+		return ""
 	}
-	mod := p.String("module")
-	var pkgs, names []string
-	for _, pkg := range p.Strings("packages") {
-		ip := PackagePath(mod, pkg)
-		pkgs = append(pkgs, ip)
-		names = append(names, BinaryName(ip))
+	h := sha256.New()
+	fmt.Fprintf(h, "go.build group v1\n%q\n%q\n", m.GoMod, m.GoSum)
+	for _, name := range []string{"tags", "ldflags", "env", "cgo"} {
+		v := p.Options[name]
+		js, _ := ctyjson.Marshal(v, v.Type())
+		fmt.Fprintf(h, "%s=%s\n", name, js)
 	}
-	// The build directory is two levels into the revision, where the
-	// relative paths the go.mod gives overlays (../../local/NAME) reach
-	// code/local.
-	dir := filepath.Join(h.Revision(), "build", p.Name)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// InstallGroup installs parts of one group (see Group): one go build
+// makes the binaries of those whose store entries are missing, in as few
+// go builds as binaries of the same name allow; each part's are then
+// stored under its own key and linked into the revision.
+func (g GoBuild) InstallGroup(ctx context.Context, parts []*recipe.Part, hosts []recipe.Host) error {
+	var need []int
+	for i, p := range parts {
+		if p.Module == nil || p.Module.GoMod == nil {
+			return fmt.Errorf("part %s: versions are not resolved", p.Name)
+		}
+		if err := writeBuildDir(p, hosts[i]); err != nil {
+			return err
+		}
+		if _, ok := hosts[i].Stored(g.StoreKey(p)); !ok {
+			need = append(need, i)
+		}
+	}
+	outs := make([]string, len(parts)) // where each part's binaries were built
+	for _, batch := range batches(parts, need) {
+		out, err := g.build(ctx, parts, hosts, batch)
+		if out != "" {
+			defer os.RemoveAll(out)
+		}
+		if err != nil {
+			return err
+		}
+		for _, i := range batch {
+			outs[i] = out
+		}
+	}
+	for i, p := range parts {
+		if err := g.store(p, hosts[i], outs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildDir is where a part is built: two levels into the revision, where
+// the relative paths the go.mod gives overlays (../../local/NAME) reach
+// code/local.
+func buildDir(p *recipe.Part, h recipe.Host) string {
+	return filepath.Join(h.Revision(), "build", p.Name)
+}
+
+// outDir is where a go build for a batch led by p writes, until the
+// binaries are stored.
+func outDir(p *recipe.Part, h recipe.Host) string {
+	return filepath.Join(h.Revision(), "build", ".out-"+p.Name)
+}
+
+func writeBuildDir(p *recipe.Part, h recipe.Host) error {
+	dir := buildDir(p, h)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), m.GoMod, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), p.Module.GoMod, 0o644); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "go.sum"), m.GoSum, 0o644); err != nil {
-		return err
+	return os.WriteFile(filepath.Join(dir, "go.sum"), p.Module.GoSum, 0o644)
+}
+
+// batches splits the parts at need into go builds whose binaries have
+// different names: go build -o DIR/ writes each by its name.
+func batches(parts []*recipe.Part, need []int) [][]int {
+	var out [][]int
+	var names []map[string]bool
+	for _, i := range need {
+		bins := binaryNames(parts[i])
+		placed := false
+		for b := range out {
+			if !anyIn(bins, names[b]) {
+				out[b] = append(out[b], i)
+				for _, n := range bins {
+					names[b][n] = true
+				}
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			set := map[string]bool{}
+			for _, n := range bins {
+				set[n] = true
+			}
+			out = append(out, []int{i})
+			names = append(names, set)
+		}
 	}
-	out, err := h.Store(g.StoreKey(p), func(out string) error {
-		h.Progress("building %s", strings.Join(p.Strings("packages"), " "))
-		return h.Go(ctx, dir, buildEnv(p), append(buildArgs(p, out), pkgs...)...)
+	return out
+}
+
+func anyIn(names []string, set map[string]bool) bool {
+	for _, n := range names {
+		if set[n] {
+			return true
+		}
+	}
+	return false
+}
+
+// build runs one go build for the parts of a batch, in the build
+// directory of its first, and returns the directory it wrote.
+func (g GoBuild) build(ctx context.Context, parts []*recipe.Part, hosts []recipe.Host, batch []int) (string, error) {
+	lead, h := parts[batch[0]], hosts[batch[0]]
+	var pkgs []string
+	for _, i := range batch {
+		hosts[i].Progress("building %s", strings.Join(parts[i].Strings("packages"), " "))
+		pkgs = append(pkgs, packagePaths(parts[i])...)
+	}
+	out := outDir(lead, h)
+	if err := os.RemoveAll(out); err != nil {
+		return "", err
+	}
+	return out, h.Go(ctx, buildDir(lead, h), buildEnv(lead), append(buildArgs(lead, out), pkgs...)...)
+}
+
+// store puts the part's binaries into its store entry, from out, where
+// a go build made them, unless the entry is there, and links them into
+// the revision.
+func (g GoBuild) store(p *recipe.Part, h recipe.Host, out string) error {
+	names := binaryNames(p)
+	key := g.StoreKey(p)
+	entry, err := h.Store(key, func(dir string) error {
+		if out == "" {
+			return fmt.Errorf("part %s: store entry %s went away while it was installed", p.Name, key)
+		}
+		for _, n := range names {
+			if err := moveFile(filepath.Join(out, n), filepath.Join(dir, n)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	for _, n := range names {
-		if err := h.Bin(n, filepath.Join(out, n)); err != nil {
+		if err := h.Bin(n, filepath.Join(entry, n)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// moveFile moves a file, copying it where it cannot be renamed (to
+// another file system).
+func moveFile(src, dst string) error {
+	if os.Rename(src, dst) == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fi.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func packagePaths(p *recipe.Part) []string {
+	var out []string
+	for _, pkg := range p.Strings("packages") {
+		out = append(out, PackagePath(p.String("module"), pkg))
+	}
+	return out
+}
+
+func binaryNames(p *recipe.Part) []string {
+	var out []string
+	for _, ip := range packagePaths(p) {
+		out = append(out, BinaryName(ip))
+	}
+	return out
 }
 
 // buildArgs are the arguments of go build, which writes the binaries

@@ -43,6 +43,10 @@ type Host interface {
 	// StoreKey), shared by every instance of the root, calling build to
 	// fill a new one in the directory it is given when there is none.
 	Store(key string, build func(dir string) error) (string, error)
+	// Stored returns the store entry key, checked, if there is one: what
+	// a recipe building for several parts at once (GroupRecipe) need not
+	// build. While verify rebuilds a revision there is none.
+	Stored(key string) (string, bool)
 	// Cache returns the path of a file in the download cache shared by
 	// every instance of the root.
 	Cache(name string) string

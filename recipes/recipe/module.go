@@ -1,5 +1,7 @@
 package recipe
 
+import "context"
+
 // ModuleRecipe is a recipe whose parts build Go modules. Before anything
 // is installed, the engine resolves the versions of the modules that all
 // the parts of an instance want, together (a module has one version in an
@@ -15,6 +17,22 @@ type ModuleRecipe interface {
 	// root share in the store (Host.Store). The key counts in the part's
 	// digest, and gc keeps the store entries that a revision names.
 	StoreKey(p *Part) string
+}
+
+// GroupRecipe is a recipe that installs several of its parts at once
+// where they can share the work: go.build parts with the same build list
+// and settings are built by one go build, which loads and links them
+// together. Each part still has its own outputs (its StoreKey), and one
+// whose inputs did not change is kept as it is, not installed again.
+type GroupRecipe interface {
+	Recipe
+	// Group names what part p can share: the parts of one install that
+	// the engine installs, whose Group is the same and not empty, and that
+	// depend on no other part, it installs with one InstallGroup.
+	Group(p *Part) string
+	// InstallGroup installs parts, each through its own host (hosts[i]
+	// for parts[i]), as Install would one by one.
+	InstallGroup(ctx context.Context, parts []*Part, hosts []Host) error
 }
 
 // Want is what one part asks version resolution for.
