@@ -15,11 +15,11 @@
 package assembler
 
 import (
-	"io"
 	"time"
 
 	"github.com/assemble-build/assemble/assembler/apply"
 	"github.com/assemble-build/assemble/assembler/config"
+	"github.com/assemble-build/assemble/assembler/progress"
 	"github.com/assemble-build/assemble/assembler/source"
 	"github.com/assemble-build/assemble/recipes/recipe"
 )
@@ -58,8 +58,8 @@ type Options struct {
 	// Wait is how long to wait for another assemble's hold on the
 	// instance to end.
 	Wait time.Duration
-	// Progress receives progress lines; nil discards them.
-	Progress io.Writer
+	// Progress receives what the run is doing; nil discards it.
+	Progress progress.Func
 }
 
 func (o *Options) action() string {

@@ -75,7 +75,7 @@ func (s *session) run(ctx context.Context, p *plan.Plan, src *source.Source, ev 
 	if !p.UpToDate(s.in, s.st) {
 		r.Event = s.event(ctx, src, ovs)
 		if !p.Built {
-			r.Contents = contents(ctx, src, ev)
+			r.Contents = s.contents(ctx, src, ev)
 		}
 	}
 	return r, nil
@@ -142,16 +142,16 @@ func remembered(vars []config.VarSetting, res *config.Result, old *instance.Stat
 
 // contents is what a new revision holds besides what its parts install:
 // the files the config read, the lock, the resolution.
-func contents(ctx context.Context, src *source.Source, ev *evaluate.Result) *apply.Contents {
+func (s *session) contents(ctx context.Context, src *source.Source, ev *evaluate.Result) *apply.Contents {
 	top := ev.Config.Config.Top.Dir
 	c := &apply.Contents{Top: top, Files: plan.InputsOf(ev.Config, false).Files}
 	var l *lock.Lock
 	if m := src.Opened(); m != nil {
-		l = ev.Lock(ctx, m.Spec)
+		l = ev.Lock(ctx, m.Spec, s.vcs(ctx))
 		l.Manifest.Commit, l.Manifest.Ref = m.Commit, m.Ref
 	} else {
-		l = ev.Lock(ctx, top)
-		l.Manifest.Commit, l.Manifest.Dirty = overlay.VCS(ctx, top)
+		l = ev.Lock(ctx, top, s.vcs(ctx))
+		l.Manifest.Commit, l.Manifest.Dirty = s.vcs(ctx)(top)
 	}
 	c.Lock = l.Marshal()
 	if len(ev.Versions.Modules) > 0 {
@@ -174,10 +174,10 @@ func (s *session) event(ctx context.Context, src *source.Source, ovs []overlay.O
 		e.Manifest, e.Commit = m.Spec, m.Commit
 	} else {
 		e.Manifest = src.ConfigPath()
-		e.Commit, e.Dirty = overlay.VCS(ctx, filepath.Dir(src.ConfigPath()))
+		e.Commit, e.Dirty = s.vcs(ctx)(filepath.Dir(src.ConfigPath()))
 	}
 	for _, o := range ovs {
-		commit, dirty := overlay.VCS(ctx, o.Dir)
+		commit, dirty := s.vcs(ctx)(o.Dir)
 		line := fmt.Sprintf("%s=%s", o.Module, o.Dir)
 		if commit != "" {
 			line += "@" + commit[:min(12, len(commit))]
@@ -198,4 +198,26 @@ func readLock(rev string) (*lock.Lock, error) {
 		return nil, err
 	}
 	return lock.Parse(data, path)
+}
+
+// vcs returns what asks git for the commit a directory's checkout is at
+// and whether it has changes (overlay.VCS), once a run for each: the
+// lock and the history line both say it.
+func (s *session) vcs(ctx context.Context) func(dir string) (string, bool) {
+	return func(dir string) (string, bool) {
+		if v, ok := s.vcsSeen[dir]; ok {
+			return v.commit, v.dirty
+		}
+		commit, dirty := overlay.VCS(ctx, dir)
+		if s.vcsSeen == nil {
+			s.vcsSeen = map[string]vcsState{}
+		}
+		s.vcsSeen[dir] = vcsState{commit, dirty}
+		return commit, dirty
+	}
+}
+
+type vcsState struct {
+	commit string
+	dirty  bool
 }

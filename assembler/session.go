@@ -21,6 +21,8 @@ type session struct {
 	in    *instance.Instance
 	st    *instance.State
 	warns []string
+
+	vcsSeen map[string]vcsState // dir → what git said of it, this run
 }
 
 // withInstance runs f with the instance held and recovered from any run
@@ -39,9 +41,7 @@ func withInstance(ctx context.Context, opts *Options, action string, f func(s *s
 	hold, err := in.Acquire(action, 0)
 	var busy *instance.BusyError
 	if errors.As(err, &busy) && opts.Wait > 0 {
-		if opts.Progress != nil {
-			fmt.Fprintf(opts.Progress, "%v; waiting up to %v\n", busy, opts.Wait)
-		}
+		opts.Progress.Say("%v; waiting up to %v", busy, opts.Wait)
 		hold, err = in.Acquire(action, opts.Wait)
 	}
 	if err != nil {

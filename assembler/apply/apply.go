@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"github.com/assemble-build/assemble/assembler/gocmd"
 	"github.com/assemble-build/assemble/assembler/instance"
 	"github.com/assemble-build/assemble/assembler/plan"
+	"github.com/assemble-build/assemble/assembler/progress"
 	"github.com/assemble-build/assemble/assembler/store"
 	"github.com/assemble-build/assemble/recipes/recipe"
 )
@@ -56,8 +56,8 @@ type Run struct {
 	Sources map[string][]Source
 	Offline bool
 	Funcs   map[string]function.Function // for templates
-	// Progress receives a line per step; nil discards them.
-	Progress io.Writer
+	// Progress receives what the run is doing; nil discards it.
+	Progress progress.Func
 
 	// Warnings collects what the run has to say that is not an error.
 	Warnings []string
@@ -170,15 +170,8 @@ func (r *Run) wrote(path string) bool {
 	return r.written[path]
 }
 
-// say writes a progress line.
-func (r *Run) say(format string, args ...any) {
-	if r.Progress == nil {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	fmt.Fprintf(r.Progress, format+"\n", args...)
-}
+// say sends a progress line.
+func (r *Run) say(format string, args ...any) { r.Progress.Say(format, args...) }
 
 func (r *Run) warn(format string, args ...any) {
 	r.mu.Lock()

@@ -61,6 +61,12 @@ func lookPath(name, path string) string {
 // exec runs a program with its output in the run's log, and in the
 // error, shortened, when it fails.
 func (h *host) exec(ctx context.Context, argv []string, dir string, environ []string) error {
+	return h.run(ctx, argv, dir, environ, nil)
+}
+
+// run is exec with the program's standard output read through stdout,
+// when not nil, on its way to where exec puts it.
+func (h *host) run(ctx context.Context, argv []string, dir string, environ []string, stdout func(io.Writer) io.Writer) error {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = environ
@@ -70,6 +76,9 @@ func (h *host) exec(ctx context.Context, argv []string, dir string, environ []st
 	var out bytes.Buffer
 	w := io.MultiWriter(&out, h.log)
 	cmd.Stdout, cmd.Stderr = w, w
+	if stdout != nil {
+		cmd.Stdout = stdout(w)
+	}
 	err := cmd.Start()
 	if err == nil {
 		ended := h.started(cmd.Process.Pid)

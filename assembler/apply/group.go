@@ -62,9 +62,10 @@ func install(ctx context.Context, unit []*plan.Part, hosts []*host) error {
 	}
 	parts := make([]*recipe.Part, len(unit))
 	rhosts := make([]recipe.Host, len(unit))
+	n := packages(unit)
 	for i, p := range unit {
 		parts[i], rhosts[i] = p.Part, hosts[i]
-		hosts[i].group = names
+		hosts[i].group, hosts[i].pkgs = names, n
 	}
 	return unit[0].Recipe.(recipe.GroupRecipe).InstallGroup(ctx, parts, rhosts)
 }

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/zclconf/go-cty/cty/function"
@@ -16,6 +15,7 @@ import (
 	"github.com/assemble-build/assemble/assembler/gocmd"
 	"github.com/assemble-build/assemble/assembler/instance"
 	"github.com/assemble-build/assemble/assembler/plan"
+	"github.com/assemble-build/assemble/assembler/progress"
 	"github.com/assemble-build/assemble/assembler/store"
 	"github.com/assemble-build/assemble/assembler/txn"
 	"github.com/assemble-build/assemble/recipes/recipe"
@@ -29,18 +29,19 @@ type host struct {
 	tx    *txn.Txn // nil for a step that writes no files
 	rev   string   // the revision directory
 	phase string   // install, update or activate
-	label string   // "[3/12] server": an install's progress is numbered
+	step  string   // "[3/12]": an install's progress is numbered
 
 	store   *store.Store
 	goEnv   *gocmd.Env // nil when no part builds modules
 	offline bool
 	funcs   map[string]function.Function
-	say     func(format string, args ...any) // progress
-	log     io.Writer                        // the output of programs
-	started func(pid int) (ended func())     // a program started
-	verify  func(part string) error          // the module sources a part's build reads
-	built   *sync.Map                        // key → new entry, when rebuilding: the store is not used
-	group   []string                         // the parts installed with this one, by one InstallGroup
+	report  progress.Func                // what the run is doing
+	log     io.Writer                    // the output of programs
+	started func(pid int) (ended func()) // a program started
+	verify  func(part string) error      // the module sources a part's build reads
+	built   *sync.Map                    // key → new entry, when rebuilding: the store is not used
+	group   []string                     // the parts installed with this one, by one InstallGroup
+	pkgs    int                          // how many packages a go build for them compiles
 
 	links   *links    // the directories of the instance known to be no links
 	targets *sync.Map // every path the install's parts write → the part
@@ -53,7 +54,7 @@ type host struct {
 
 func (r *Run) host(p *plan.Part, tx *txn.Txn, rev, phase string) *host {
 	return &host{p: p, in: r.Instance, tx: tx, rev: rev, phase: phase, links: &r.links, targets: &r.targets, wrote: r.wrote, warn: r.warn,
-		store: r.Store, goEnv: r.Go, offline: r.Offline, funcs: r.Funcs, say: r.say, log: r, started: r.started, verify: r.verifySources}
+		store: r.Store, goEnv: r.Go, offline: r.Offline, funcs: r.Funcs, report: r.Progress, log: r, started: r.started, verify: r.verifySources}
 }
 
 func (h *host) record(x instance.Path) {
@@ -250,13 +251,27 @@ func (h *host) Offline() bool { return h.offline }
 func (h *host) Functions() map[string]function.Function { return h.funcs }
 
 func (h *host) Progress(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+	h.send(fmt.Sprintf(format, args...), nil)
+}
+
+// send sends a progress event for the part; a build's names every part
+// it builds for. An install says nothing of the parts it keeps (they
+// have no step).
+func (h *host) send(msg string, b *progress.Build) {
+	var label string
 	switch {
+	case h.report == nil:
+		return
+	case b != nil && len(h.group) > 1:
+		label = h.who() // one build for several numbered steps
 	case h.phase != "install":
-		h.say("%s %s: %s", h.phase, h.p.Part.Name, msg)
-	case h.label != "":
-		h.say("%s: %s", h.label, msg)
+		label = h.phase + " " + h.p.Part.Name
+	case h.step != "":
+		label = h.step + " " + h.p.Part.Name
+	default:
+		return
 	}
+	h.report(progress.Event{Line: label + ": " + msg, Part: h.p.Part.Name, Label: label, Build: b})
 }
 
 func (h *host) Go(ctx context.Context, dir string, env map[string]string, args ...string) error {
@@ -274,9 +289,22 @@ func (h *host) Go(ctx context.Context, dir string, env map[string]string, args .
 	if h.offline {
 		goenv = goenv.Offline()
 	}
-	if err := h.exec(ctx, append([]string{"go"}, args...), dir, goenv.With(env).List()); err != nil {
+	var out func(io.Writer) io.Writer
+	var ev *events
+	if len(args) > 0 && args[0] == "build" {
+		// -v names each package as it is built, -json apart from the
+		// build's own output: how far the build has got.
+		args = append([]string{"build", "-v", "-json"}, args[1:]...)
+		ev = h.newEvents()
+		out = ev.wrap
+	}
+	err := h.run(ctx, append([]string{"go"}, args...), dir, goenv.With(env).List(), out)
+	if ev != nil {
+		ev.done(err == nil)
+	}
+	if err != nil {
 		if len(h.group) > 1 {
-			return fmt.Errorf("parts %s: %w", strings.Join(h.group, ", "), err)
+			return fmt.Errorf("parts %s: %w", h.who(), err)
 		}
 		return h.errorf("%w", err)
 	}

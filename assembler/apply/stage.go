@@ -105,7 +105,7 @@ func (s *staging) runUnit(ctx context.Context, unit []*plan.Part) error {
 	for i, p := range unit {
 		h := s.r.host(p, s.tx, s.dir, "install")
 		if p.Action != plan.Keep {
-			h.label = fmt.Sprintf("[%d/%d] %s", s.n.Add(1), s.total, p.Part.Name)
+			h.step = fmt.Sprintf("[%d/%d]", s.n.Add(1), s.total)
 			if p.Action == plan.Reinstall {
 				h.Progress("reinstalling: %s", p.Reason)
 			} else {

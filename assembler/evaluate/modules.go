@@ -30,7 +30,7 @@ func Modules(v *resolve.Result, env *gocmd.Env) (map[string]*recipe.Module, erro
 		if err != nil {
 			return nil, err
 		}
-		rm := &recipe.Module{Path: m.Path, Version: m.Version, Sum: m.Sum, Dir: m.Dir, GoMod: gomod, GoSum: v.GoSum}
+		rm := &recipe.Module{Path: m.Path, Version: m.Version, Sum: m.Sum, Dir: m.Dir, GoMod: gomod, GoSum: v.GoSum, Packages: pr.Packages}
 		if m.Overlay != nil {
 			rm.Overlay = m.Overlay.Dir
 		}
@@ -73,9 +73,12 @@ func moduleKey(v *resolve.Result, pr *resolve.Part, gomod []byte, env *gocmd.Env
 
 // Lock records what the result was made from: the manifest's files with
 // their hashes, the variables, what env() read, every module with its
-// hashes, and every overlay with its VCS state. manifest names where the
-// manifest comes from.
-func (r *Result) Lock(ctx context.Context, manifest string) *lock.Lock {
+// hashes, and every overlay with its VCS state (from vcs, or
+// overlay.VCS when nil). manifest names where the manifest comes from.
+func (r *Result) Lock(ctx context.Context, manifest string, vcs func(dir string) (string, bool)) *lock.Lock {
+	if vcs == nil {
+		vcs = func(dir string) (string, bool) { return overlay.VCS(ctx, dir) }
+	}
 	res := r.Config
 	l := &lock.Lock{Go: r.Versions.GoVersion, Env: res.Env}
 	dir := res.Config.Top.Dir
@@ -100,7 +103,7 @@ func (r *Result) Lock(ctx context.Context, manifest string) *lock.Lock {
 	}
 	for _, m := range r.Versions.Modules {
 		if m.Overlay != nil {
-			commit, dirty := overlay.VCS(ctx, m.Overlay.Dir)
+			commit, dirty := vcs(m.Overlay.Dir)
 			l.Overlays = append(l.Overlays, lock.Overlay{Path: m.Path, Dir: m.Overlay.Dir, Commit: commit, Dirty: dirty, Hash: m.Overlay.Hash})
 			continue
 		}

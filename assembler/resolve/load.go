@@ -239,7 +239,7 @@ func (r *resolver) parts(res *Result, pkgs map[string]*listed) error {
 	var errs []error
 	for _, w := range r.req.Wants {
 		pr := &Part{Name: w.Part, Module: res.byPath[w.Module]}
-		reach := map[string]bool{}
+		reach, compiled := map[string]bool{}, map[string]bool{}
 		for _, pkg := range w.Packages {
 			ps := byPath[pkg]
 			if len(ps) == 0 {
@@ -257,7 +257,9 @@ func (r *resolver) parts(res *Result, pkgs map[string]*listed) error {
 			if p.Module != nil && !p.Module.Main {
 				reach[p.Module.Path] = true
 			}
+			compiled[pkg] = true
 			for _, d := range p.Deps {
+				compiled[d] = true
 				for _, dp := range byPath[d] {
 					if dp.Module != nil && !dp.Module.Main && !dp.Standard {
 						reach[dp.Module.Path] = true
@@ -265,7 +267,7 @@ func (r *resolver) parts(res *Result, pkgs map[string]*listed) error {
 				}
 			}
 		}
-		pr.Reaches = sortedKeys(reach)
+		pr.Reaches, pr.Packages = sortedKeys(reach), sortedKeys(compiled)
 		if pr.Module == nil && len(errs) == 0 {
 			errs = append(errs, errorf("part %s: no package of %s was built", w.Part, w.Module))
 			continue

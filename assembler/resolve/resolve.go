@@ -115,6 +115,8 @@ type Part struct {
 	Module *Module
 	// Reaches lists the modules that provide the part's packages.
 	Reaches []string
+	// Packages lists the import paths its build compiles, sorted.
+	Packages []string
 	// GoLine and Godebug are the go and godebug lines of the built
 	// module's go.mod.
 	GoLine  string

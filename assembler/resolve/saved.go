@@ -72,11 +72,12 @@ type saved struct {
 }
 
 type savedPart struct {
-	Name    string      `json:"name"`
-	Module  string      `json:"module"`
-	Reaches []string    `json:"reaches"`
-	GoLine  string      `json:"go_line,omitempty"`
-	Godebug [][2]string `json:"godebug,omitempty"`
+	Name     string      `json:"name"`
+	Module   string      `json:"module"`
+	Reaches  []string    `json:"reaches"`
+	Packages []string    `json:"packages,omitempty"`
+	GoLine   string      `json:"go_line,omitempty"`
+	Godebug  [][2]string `json:"godebug,omitempty"`
 }
 
 // Save writes the result out, for Load.
@@ -84,7 +85,7 @@ func (r *Result) Save() []byte {
 	s := saved{Key: r.Key, GoVersion: r.GoVersion, Modules: r.Modules, GoSum: string(r.GoSum), Warnings: r.Warnings, Pins: r.pins}
 	for _, name := range sortedKeys(r.Parts) {
 		p := r.Parts[name]
-		sp := savedPart{Name: name, Reaches: p.Reaches, GoLine: p.GoLine, Godebug: p.Godebug}
+		sp := savedPart{Name: name, Reaches: p.Reaches, Packages: p.Packages, GoLine: p.GoLine, Godebug: p.Godebug}
 		if p.Module != nil {
 			sp.Module = p.Module.Path
 		}
@@ -133,7 +134,7 @@ func Read(data []byte) (*Result, error) {
 		r.byPath[m.Path] = m
 	}
 	for _, sp := range s.Parts {
-		p := &Part{Name: sp.Name, Module: r.byPath[sp.Module], Reaches: sp.Reaches, GoLine: sp.GoLine, Godebug: sp.Godebug}
+		p := &Part{Name: sp.Name, Module: r.byPath[sp.Module], Reaches: sp.Reaches, Packages: sp.Packages, GoLine: sp.GoLine, Godebug: sp.Godebug}
 		if p.Module == nil {
 			return nil, fmt.Errorf("part %s builds module %s, which is not among the modules", sp.Name, sp.Module)
 		}

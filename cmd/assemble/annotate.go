@@ -10,7 +10,6 @@ import (
 )
 
 func newAnnotate(g *globals) *cobra.Command {
-	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "annotate",
 		Short: "Print the merged config with the origin of every value",
@@ -24,12 +23,13 @@ install". With --json, the same as a JSON document.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, diags, err := assembler.Evaluate(context.Background(), g.options(""))
+			g.done()
 			if err != nil {
 				return err
 			}
 			writeDiags(g.stderr, diags, res.Config.HCLFiles)
 			a := res.Annotate()
-			if asJSON {
+			if g.json {
 				enc := json.NewEncoder(g.stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(a)
@@ -37,6 +37,6 @@ install". With --json, the same as a JSON document.`,
 			return a.WriteText(g.stdout)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&g.json, "json", false, "print JSON")
 	return cmd
 }

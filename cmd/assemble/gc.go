@@ -22,6 +22,7 @@ for a week.`,
 		Args: exactArgs(1, "one instance name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rep, err := assembler.GC(context.Background(), g.options(args[0]), keep)
+			g.done()
 			if err != nil {
 				return err
 			}

@@ -23,6 +23,7 @@ Parts that will not be installed are drawn dashed.
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, diags, err := assembler.Evaluate(context.Background(), g.options(""))
+			g.done()
 			if err != nil {
 				return err
 			}

@@ -26,7 +26,12 @@ variables from --var, else ASSEMBLE_VAR_NAME, else what the instance remembers,
 else their defaults.
 
 A run that is refused, fails or is killed leaves the instance on its complete
-current revision; the next run finishes or undoes what it left.`
+current revision; the next run finishes or undoes what it left.
+
+While it works, install says on stderr what it is doing: a line a step, and
+for each go build how many packages it has compiled of how many, as bars on
+a terminal, else as lines (one every few seconds a build), else with --json
+as JSON events a line; nothing with --quiet.`
 	if upgrade {
 		use, short, long = "upgrade NAME", "Install an instance with the newest versions its constraints allow", `upgrade is install with the newest versions the parts' constraints allow,
 instead of the versions the last install picked. Pins still win.`
@@ -40,10 +45,14 @@ instead of the versions the last install picked. Pins still win.`
 			opts := g.options(args[0])
 			opts.Offline, opts.Newest, opts.LockFile = offline, upgrade, lockFile
 			rep, err := assembler.Install(context.Background(), opts)
+			g.done()
 			if err != nil {
 				return err
 			}
 			printWarnings(g, rep.Warnings)
+			if g.json {
+				return writeJSON(g.stdout, rep)
+			}
 			if rep.UpToDate {
 				fmt.Fprintf(g.stdout, "instance %s is up to date at revision %s\n", rep.Instance, rep.Revision)
 			} else {
@@ -58,5 +67,6 @@ instead of the versions the last install picked. Pins still win.`
 	}
 	cmd.Flags().BoolVar(&offline, "offline", false, "work from the module and download caches alone")
 	cmd.Flags().StringVar(&lockFile, "lock", "", "check module hashes against the lock `FILE` too")
+	cmd.Flags().BoolVar(&g.json, "json", false, "print the report as JSON, and progress on stderr as JSON events, one a line")
 	return cmd
 }

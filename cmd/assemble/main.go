@@ -56,8 +56,11 @@ func (e usageError) Error() string { return e.err.Error() }
 type globals struct {
 	flags  source.Flags
 	wait   time.Duration
+	quiet  bool
+	json   bool // the command prints JSON: progress goes to stderr as JSON too
 	stdout io.Writer
 	stderr io.Writer
+	settle func() // ends the progress display; safe to call more than once
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -67,6 +70,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	cmd, err := root.ExecuteC()
+	g.done()
 	if err == nil {
 		return exitOK
 	}
@@ -102,6 +106,7 @@ found differences.`,
 	pf.StringVar(&g.flags.Root, "root", "", "`directory` instances live under (default $ASSEMBLE_ROOT, else $XDG_DATA_HOME/assemble or ~/.local/share/assemble)")
 	pf.StringArrayVar(&g.flags.Vars, "var", nil, "set a variable, `NAME=VALUE` (repeatable; also ASSEMBLE_VAR_NAME)")
 	pf.DurationVar(&g.wait, "wait", 0, "wait up to `DURATION` (like 30s) for another assemble to finish with the instance")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "say nothing on stderr while working; errors and warnings still")
 	root.AddCommand(
 		newInstall(g, false),
 		newInstall(g, true),
@@ -127,8 +132,20 @@ found differences.`,
 // one's.
 func (g *globals) options(name string) *assembler.Options {
 	env := os.Environ()
+	show, settle := g.progress(g.json)
+	g.done()
+	g.settle = settle
 	return &assembler.Options{Root: source.Root(g.flags.Root, env), Name: name, Flags: g.flags, Environ: env,
-		Recipes: builtin.Recipes(), Wait: g.wait, Progress: g.stderr}
+		Recipes: builtin.Recipes(), Wait: g.wait, Progress: show}
+}
+
+// done ends the progress display, so that what the command prints next
+// is not drawn over. Commands call it once the engine has returned.
+func (g *globals) done() {
+	if g.settle != nil {
+		g.settle()
+		g.settle = nil
+	}
 }
 
 // root returns the directory instances live under.

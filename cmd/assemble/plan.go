@@ -13,7 +13,7 @@ import (
 )
 
 func newPlan(g *globals) *cobra.Command {
-	var asJSON, offline bool
+	var offline bool
 	cmd := &cobra.Command{
 		Use:   "plan NAME",
 		Short: "Show what install would do to each part, and why",
@@ -25,11 +25,12 @@ remove it, and the overlays it would build with. It changes nothing.`,
 			opts := g.options(args[0])
 			opts.Offline = offline
 			rep, err := assembler.Plan(context.Background(), opts)
+			g.done()
 			if err != nil {
 				return err
 			}
 			printWarnings(g, rep.Warnings)
-			if asJSON {
+			if g.json {
 				return writeJSON(g.stdout, rep)
 			}
 			from := rep.Previous
@@ -50,7 +51,7 @@ remove it, and the overlays it would build with. It changes nothing.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&g.json, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&offline, "offline", false, "work from the module cache alone")
 	return cmd
 }

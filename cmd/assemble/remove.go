@@ -33,6 +33,7 @@ unless --delete-checkouts; a checkout that is a symlink is only unlinked.`,
 				}
 			}
 			warns, err := assembler.Remove(context.Background(), opts, deleteCheckouts)
+			g.done()
 			printWarnings(g, warns)
 			if err != nil {
 				return err

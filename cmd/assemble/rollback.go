@@ -31,6 +31,7 @@ evaluates the config again.`,
 				rev = args[1]
 			}
 			rep, err := assembler.Rollback(context.Background(), g.options(args[0]), rev)
+			g.done()
 			if err != nil {
 				return err
 			}

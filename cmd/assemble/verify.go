@@ -17,7 +17,7 @@ import (
 var errDiffers = errors.New("the instance differs from what it was built from")
 
 func newVerify(g *globals) *cobra.Command {
-	var asJSON, repair, cleanCache bool
+	var repair, cleanCache bool
 	cmd := &cobra.Command{
 		Use:   "verify NAME",
 		Short: "Check an instance against what it was built from, and repair it",
@@ -44,10 +44,11 @@ as long as a first build and trusts nothing cached.`,
 		Args: exactArgs(1, "one instance name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v, err := assembler.Verify(context.Background(), g.options(args[0]), assembler.VerifyOptions{Repair: repair, CleanCache: cleanCache})
+			g.done()
 			if err != nil {
 				return err
 			}
-			if asJSON {
+			if g.json {
 				if err := writeJSON(g.stdout, v); err != nil {
 					return err
 				}
@@ -60,7 +61,7 @@ as long as a first build and trusts nothing cached.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was checked and found as JSON")
+	cmd.Flags().BoolVar(&g.json, "json", false, "print what was checked and found as JSON")
 	cmd.Flags().BoolVar(&repair, "repair", false, "make again from the lock what is corrupt or missing")
 	cmd.Flags().BoolVar(&cleanCache, "clean-cache", false, "rebuild with an empty build cache instead of the go command's")
 	return cmd

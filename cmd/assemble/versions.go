@@ -17,7 +17,6 @@ import (
 
 func newVersions(g *globals) *cobra.Command {
 	var (
-		asJSON   bool
 		newest   bool
 		offline  bool
 		write    string
@@ -49,7 +48,7 @@ the lock of this resolution to it.`,
 				return err
 			}
 			writeDiags(g.stderr, r.Diags, r.Config.Config.HCLFiles)
-			if asJSON {
+			if g.json {
 				err = writeVersionsJSON(g, r.Versions)
 			} else {
 				err = writeVersionsTable(g, r.Versions)
@@ -57,7 +56,7 @@ the lock of this resolution to it.`,
 			if err != nil {
 				return err
 			}
-			if r.Config.Settings.ShowPickedVersions && !asJSON {
+			if r.Config.Settings.ShowPickedVersions && !g.json {
 				if picked := r.Versions.Unpinned(); len(picked) > 0 {
 					fmt.Fprintf(g.stdout, "\n# Picked versions; to pin them, add to the versions of your config:\n%s", resolve.VersionsBlock(picked))
 				}
@@ -68,7 +67,7 @@ the lock of this resolution to it.`,
 				}
 			}
 			if lockFile != "" {
-				if err := fsutil.WriteFile(lockFile, r.Lock(ctx, "").Marshal(), 0o644); err != nil {
+				if err := fsutil.WriteFile(lockFile, r.Lock(ctx, "", nil).Marshal(), 0o644); err != nil {
 					return err
 				}
 			}
@@ -76,7 +75,7 @@ the lock of this resolution to it.`,
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.BoolVar(&g.json, "json", false, "print JSON")
 	f.BoolVar(&newest, "newest", false, "pick the newest versions the constraints allow")
 	f.BoolVar(&offline, "offline", false, "resolve from the module cache alone")
 	f.StringVar(&write, "write", "", "write a versions block pinning every module to `FILE`")

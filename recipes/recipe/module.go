@@ -71,4 +71,8 @@ type Module struct {
 	// the go command and its target, the go.mod's go and godebug lines,
 	// and each module the part's packages come from, by its hash.
 	Key string
+	// Packages are the import paths the part's build compiles: its
+	// packages and all they import, standard library included (for
+	// progress: how far a build has got).
+	Packages []string
 }
