@@ -3,7 +3,7 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin/assemble
 
-.PHONY: all build test lint bench demo proxy fuzz clean
+.PHONY: all build test lint bench bench-go demo proxy fuzz clean
 
 all: build
 
@@ -34,6 +34,12 @@ bench: build
 	else echo "$(PEER) not found: skipping the side-by-side with zc.buildout"; fi
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	ASSEMBLE=$(BIN) bench/commands.sh
+	ASSEMBLE=$(BIN) bench/gocmp.sh
+
+# Only the side-by-side with the go command doing the same builds with the
+# same caches (COLD=0 skips the cold cell, RUNS=N sets the runs a cell).
+bench-go: build
+	ASSEMBLE=$(BIN) bench/gocmp.sh
 
 # Fuzz the config loader, parsing in pieces, and archive extraction, for
 # a while each (FUZZTIME=1m make fuzz).

@@ -279,19 +279,32 @@ func (h *host) Go(ctx context.Context, dir string, env map[string]string, args .
 	if h.goEnv == nil {
 		return h.errorf("the go command is not set up: the part's recipe does not say it builds modules")
 	}
-	// A build for a group reads the modules of every part in it.
-	for _, name := range append([]string{h.p.Part.Name}, h.group...) {
-		if err := h.verify(name); err != nil {
-			return h.errorf("%w", err)
-		}
-	}
 	goenv := h.goEnv
 	if h.offline {
 		goenv = goenv.Offline()
 	}
+	build := len(args) > 0 && args[0] == "build"
+	// The module sources the command reads are checked first; those of a
+	// build, which runs none of their code, while it compiles, as its
+	// outputs are used only if they pass.
+	checked := make(chan error, 1)
+	if build {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			err := h.verifyModules()
+			if err != nil {
+				cancel()
+			}
+			checked <- err
+		}()
+	} else if err := h.verifyModules(); err != nil {
+		return h.errorf("%w", err)
+	}
 	var out func(io.Writer) io.Writer
 	var ev *events
-	if len(args) > 0 && args[0] == "build" {
+	if build {
 		// -v names each package as it is built, -json apart from the
 		// build's own output: how far the build has got.
 		args = append([]string{"build", "-v", "-json"}, args[1:]...)
@@ -299,14 +312,28 @@ func (h *host) Go(ctx context.Context, dir string, env map[string]string, args .
 		out = ev.wrap
 	}
 	err := h.run(ctx, append([]string{"go"}, args...), dir, goenv.With(env).List(), out)
-	if ev != nil {
+	if build {
 		ev.done(err == nil)
+		if cerr := <-checked; cerr != nil {
+			return h.errorf("%w", cerr)
+		}
 	}
 	if err != nil {
 		if len(h.group) > 1 {
 			return fmt.Errorf("parts %s: %w", h.who(), err)
 		}
 		return h.errorf("%w", err)
+	}
+	return nil
+}
+
+// verifyModules checks the module sources the part's go commands read;
+// a build for a group reads those of every part in it.
+func (h *host) verifyModules() error {
+	for _, name := range append([]string{h.p.Part.Name}, h.group...) {
+		if err := h.verify(name); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
 	"golang.org/x/mod/module"
+	gosemver "golang.org/x/mod/semver"
 )
 
 func (r *resolver) pickRoots(ctx context.Context) error {
@@ -85,7 +87,34 @@ func (r *resolver) pickKnown(rt *root) (bool, error) {
 		rt.version, rt.why = prev, Reason{Kind: "previous"}
 		return true, nil
 	}
+	// A constraint that names one version leaves nothing to choose: the
+	// list of versions, a round trip to the proxy, is not needed. Loading
+	// the packages fails on a version the proxy does not have.
+	if v := exact(rt.wants); v != "" && module.Check(rt.path, v) == nil {
+		rt.version, rt.why = v, Reason{Kind: "exact", Detail: rt.wants[0].Constraint}
+		return true, nil
+	}
 	return false, nil
+}
+
+// exactVersion is a constraint that allows one version: 1.2.3, v1.2.3,
+// =1.2.3, with a pre-release or not.
+var exactVersion = regexp.MustCompile(`^=?\s*v?([0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?)$`)
+
+// exact returns the version every want names exactly, if they do.
+func exact(wants []Want) string {
+	v := ""
+	for _, w := range wants {
+		m := exactVersion.FindStringSubmatch(strings.TrimSpace(w.Constraint))
+		if m == nil || v != "" && v != "v"+m[1] {
+			return ""
+		}
+		v = "v" + m[1]
+	}
+	if !gosemver.IsValid(v) || gosemver.Canonical(v) != v {
+		return ""
+	}
+	return v
 }
 
 // pickNewest picks the newest of versions that the constraints allow.

@@ -67,7 +67,7 @@ type Request struct {
 
 // Reason says why a module has its version.
 type Reason struct {
-	Kind   string // pin, overlay, previous, constraint, newest, dependency
+	Kind   string // pin, overlay, previous, constraint, exact, newest, dependency
 	Detail string
 }
 
@@ -77,6 +77,8 @@ func (r Reason) String() string {
 		return "pinned at " + r.Detail
 	case "constraint":
 		return "newest allowed by " + r.Detail
+	case "exact":
+		return "named by " + r.Detail
 	case "newest":
 		return "newest release"
 	case "previous":

@@ -49,6 +49,14 @@ func TestResolve(t *testing.T) {
 			},
 		},
 		{
+			name: "a constraint that names one version, as a release manager pins",
+			req:  Request{Wants: []Want{with(server, func(w *Want) { w.Constraint = "v1.4.0" }), with(cli, func(w *Want) { w.Constraint = "=2.2.0-beta.1" })}},
+			want: map[string]want{
+				"example.com/lava/server":     {"v1.4.0", "named by v1.4.0"},
+				"example.com/lava/lavacli/v2": {"v2.2.0-beta.1", "named by =2.2.0-beta.1"},
+			},
+		},
+		{
 			name: "a constraint can ask for a pre-release",
 			req:  Request{Wants: []Want{with(cli, func(w *Want) { w.Constraint = ">= 2.2.0-0" })}},
 			want: map[string]want{"example.com/lava/lavacli/v2": {"v2.2.0-beta.1", "newest allowed by"}},
@@ -178,6 +186,8 @@ func TestResolveErrors(t *testing.T) {
 	}{
 		{"unknown module", Request{Wants: []Want{with(server, func(w *Want) { w.Module = "example.com/lava/nope" })}}, "example.com/lava/nope: unknown module or version on GOPROXY=file://"},
 		{"no version satisfies", Request{Wants: []Want{with(server, func(w *Want) { w.Constraint = "^2.0" })}}, "example.com/lava/server: no version matches ^2.0 (part server, b.hcl:3); available: v1.3.0, v1.4.0, v1.4.2"},
+		{"exact version that does not exist", Request{Wants: []Want{with(server, func(w *Want) { w.Constraint = "1.9.9" })}}, "part server: example.com/lava/server@v1.9.9 (named by 1.9.9): no such version on GOPROXY=file://"},
+		{"exact version of another major", Request{Wants: []Want{with(server, func(w *Want) { w.Constraint = "2.0.0" })}}, "example.com/lava/server: no version matches 2.0.0 (part server, b.hcl:3)"},
 		{"invalid constraint", Request{Wants: []Want{with(server, func(w *Want) { w.Constraint = "^^1" })}}, `b.hcl:3: part server: invalid version constraint "^^1"`},
 		{"pin of a version that does not exist", Request{Wants: []Want{server}, Pins: map[string]Pin{"example.com/lava/server": {"v1.9.9", "p.hcl:1"}}}, "v1.9.9"},
 		{"package not in the module", Request{Wants: []Want{with(server, func(w *Want) { w.Packages = []string{"example.com/lava/server/cmd/nope"} })}}, "part server: "},
