@@ -8,11 +8,13 @@ import (
 	"strings"
 
 	"github.com/assemble-build/assemble/assembler/apply"
+	"github.com/assemble-build/assemble/assembler/config"
 	"github.com/assemble-build/assemble/assembler/fsutil"
 )
 
-// Remove uninstalls an instance's parts (keeping files their users
-// edited) and deletes the instance. Developer checkouts in code/local are
+// Remove runs the deactivation steps of an instance's parts (services
+// stopped), uninstalls them (keeping files their users edited) and
+// deletes the instance. Developer checkouts in code/local are
 // never deleted silently: with checkouts there, Remove refuses unless
 // deleteCheckouts is set. A checkout that is a symlink is only unlinked.
 func Remove(ctx context.Context, opts *Options, deleteCheckouts bool) ([]string, error) {
@@ -29,7 +31,12 @@ func Remove(ctx context.Context, opts *Options, deleteCheckouts bool) ([]string,
 		if len(real) > 0 && !deleteCheckouts {
 			return nil, &UsageError{Err: fmt.Errorf("instance %s has developer checkouts: %s; move them out, or pass --delete-checkouts", in.Name, strings.Join(real, ", "))}
 		}
-		warnings = s.takeBack()
+		// Services stop before their files go.
+		r := &apply.Run{Instance: in, State: s.st, Recipes: opts.Recipes, Funcs: config.TemplateFuncs(), Progress: opts.Progress}
+		if err := apply.Deactivate(ctx, r); err != nil {
+			return nil, err
+		}
+		warnings = append(r.Warnings, s.takeBack()...)
 		for _, e := range entries {
 			if e.Type()&os.ModeSymlink != 0 {
 				os.Remove(filepath.Join(in.Local(), e.Name()))

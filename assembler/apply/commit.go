@@ -10,7 +10,6 @@ import (
 
 	"github.com/assemble-build/assemble/assembler/plan"
 	"github.com/assemble-build/assemble/assembler/txn"
-	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
 // commit applies a journaled run: the staged revision and files into
@@ -28,6 +27,9 @@ func (r *Run) commit(ctx context.Context, j *journal, tx *txn.Txn) error {
 		if err := r.fs.Rename(j.StagedRevision, in.Revision(j.Revision)); err != nil {
 			return r.undo(ctx, j, tx, fmt.Errorf("%w: %w", ErrBuild, err))
 		}
+	}
+	if err := r.deactivate(ctx, j.Previous, j.Revision); err != nil {
+		return r.undo(ctx, j, tx, err)
 	}
 	if err := tx.Apply(); err != nil {
 		return r.undo(ctx, j, tx, fmt.Errorf("%w: %w", ErrBuild, err))
@@ -107,26 +109,6 @@ func (r *Run) finish(j *journal, tx *txn.Txn) error {
 	}
 	if _, err := in.PruneRevisions(j.Keep); err != nil {
 		r.warn("removing old revisions: %v", err)
-	}
-	return nil
-}
-
-// activate runs the activation steps of revision rev's parts, in order,
-// once the instance has switched to it.
-func (r *Run) activate(ctx context.Context, rev string) error {
-	parts, err := r.revisionParts(rev)
-	if err != nil {
-		return fmt.Errorf("%w: activating revision %s: %w", ErrBuild, rev, err)
-	}
-	for _, p := range parts {
-		a, ok := p.Recipe.(recipe.Activator)
-		if !ok {
-			continue
-		}
-		h := r.host(p, nil, r.Instance.Revision(rev), "activate")
-		if err := a.Activate(ctx, p.Part, h); err != nil {
-			return fmt.Errorf("%w: activating revision %s: %w", ErrBuild, rev, err)
-		}
 	}
 	return nil
 }

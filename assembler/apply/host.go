@@ -42,6 +42,7 @@ type host struct {
 	built   *sync.Map                    // key → new entry, when rebuilding: the store is not used
 	group   []string                     // the parts installed with this one, by one InstallGroup
 	pkgs    int                          // how many packages a go build for them compiles
+	changed bool                         // activation: the switch changed the part
 
 	links   *links    // the directories of the instance known to be no links
 	targets *sync.Map // every path the install's parts write → the part
@@ -249,6 +250,8 @@ func (h *host) Cache(name string) string {
 func (h *host) Offline() bool { return h.offline }
 
 func (h *host) Functions() map[string]function.Function { return h.funcs }
+
+func (h *host) Changed() bool { return h.changed }
 
 func (h *host) Progress(format string, args ...any) {
 	h.send(fmt.Sprintf(format, args...), nil)

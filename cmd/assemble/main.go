@@ -54,13 +54,15 @@ func (e usageError) Error() string { return e.err.Error() }
 
 // globals are the flags every command shares.
 type globals struct {
-	flags  source.Flags
-	wait   time.Duration
-	quiet  bool
-	json   bool // the command prints JSON: progress goes to stderr as JSON too
-	stdout io.Writer
-	stderr io.Writer
-	settle func() // ends the progress display; safe to call more than once
+	flags source.Flags
+	wait  time.Duration
+	quiet bool
+	// noServices leaves services alone (--no-services).
+	noServices bool
+	json       bool // the command prints JSON: progress goes to stderr as JSON too
+	stdout     io.Writer
+	stderr     io.Writer
+	settle     func() // ends the progress display; safe to call more than once
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -107,6 +109,7 @@ found differences.`,
 	pf.StringArrayVar(&g.flags.Vars, "var", nil, "set a variable, `NAME=VALUE` (repeatable; also ASSEMBLE_VAR_NAME)")
 	pf.DurationVar(&g.wait, "wait", 0, "wait up to `DURATION` (like 30s) for another assemble to finish with the instance")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "say nothing on stderr while working; errors and warnings still")
+	pf.BoolVar(&g.noServices, "no-services", false, "write service units, but start, restart and stop none")
 	root.AddCommand(
 		newInstall(g, false),
 		newInstall(g, true),
@@ -137,7 +140,8 @@ func (g *globals) options(name string) *assembler.Options {
 	g.done()
 	g.settle = settle
 	return &assembler.Options{Root: source.Root(g.flags.Root, env), Name: name, Flags: g.flags, Environ: env,
-		Recipes: builtin.Recipes(), Wait: g.wait, Progress: show}
+		Recipes: builtin.RecipesWith(builtin.Settings{Systemctl: os.Getenv("ASSEMBLE_SYSTEMCTL"), NoServices: g.noServices}),
+		Wait:    g.wait, Progress: show}
 }
 
 // done ends the progress display, so that what the command prints next

@@ -65,6 +65,10 @@ func TestScript(t *testing.T) {
 				// test's own, lets a test fill a disk for real.
 				err := exec.Command("unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt").Run()
 				return err == nil, nil
+			case "systemd":
+				// systemd manages this system (sd_booted).
+				_, err := os.Stat("/run/systemd/system")
+				return err == nil, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

@@ -6,8 +6,10 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -113,4 +115,21 @@ func WriteFiles(t testing.TB, dir string, files map[string]string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// NeedProgram returns the path of program, which a test needs. Where it
+// is missing the test is skipped, saying which Debian package has it; in
+// CI (CI=true) the test fails instead, as CI must run every test.
+func NeedProgram(t testing.TB, program, debianPackage string) string {
+	t.Helper()
+	path, err := exec.LookPath(program)
+	if err == nil {
+		return path
+	}
+	msg := fmt.Sprintf("%s not found: install it with apt-get install %s", program, debianPackage)
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
 }

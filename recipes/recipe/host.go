@@ -64,4 +64,10 @@ type Host interface {
 	// Progress says what the part is doing now, such as "building
 	// ./cmd/lava-server".
 	Progress(format string, args ...any)
+	// Changed reports, during activation, whether the switch changed the
+	// part: it was installed or reinstalled, or a part it refers to was
+	// (a service's binary or configuration), or it comes back with a
+	// revision switched back to. When the engine cannot tell (a run cut
+	// short and finished later), every part has changed.
+	Changed() bool
 }

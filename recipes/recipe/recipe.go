@@ -11,7 +11,8 @@
 //
 // Optional interfaces add what some recipes need: ModuleRecipe for parts
 // that build Go modules (the engine resolves their versions first),
-// Updater and Activator for steps at other points of a part's life,
+// Updater, Activator and Deactivator for steps at other points of a
+// part's life,
 // Verifier for what assemble verify cannot check by itself.
 package recipe
 
@@ -130,8 +131,20 @@ type Updater interface {
 // service restarts, migrations. A failing step switches the instance back.
 type Activator interface {
 	// Activate runs the step. Its host runs programs; files are written
-	// only at install.
+	// only at install. Host.Changed says whether the part, or a part it
+	// refers to, changed with the switch: a service restarts only then.
 	Activate(ctx context.Context, p *Part, h Host) error
+}
+
+// Deactivator is a recipe with a step for its parts that go away: a
+// service stopped and disabled. It runs when the instance is about to
+// switch to a revision without the part, before the part's files are
+// removed, and for every part when the instance is removed. If the
+// switch then fails, the part is activated again.
+type Deactivator interface {
+	// Deactivate runs the step, with the part as the revision that held
+	// it recorded it. Its host runs programs and writes no files.
+	Deactivate(ctx context.Context, p *Part, h Host) error
 }
 
 // Verifier is a recipe whose parts keep something assemble verify does

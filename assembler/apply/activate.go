@@ -1,0 +1,116 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/assemble-build/assemble/assembler/plan"
+	"github.com/assemble-build/assemble/recipes/recipe"
+)
+
+// activate runs the activation steps of revision rev's parts, in order,
+// once the instance has switched to it.
+func (r *Run) activate(ctx context.Context, rev string) error {
+	parts, err := r.revisionParts(rev)
+	if err != nil {
+		return fmt.Errorf("%w: activating revision %s: %w", ErrBuild, rev, err)
+	}
+	changed := r.changed()
+	for _, p := range parts {
+		a, ok := p.Recipe.(recipe.Activator)
+		if !ok {
+			continue
+		}
+		h := r.host(p, nil, r.Instance.Revision(rev), "activate")
+		h.changed = changed == nil || changed[p.Part.Name]
+		if err := a.Activate(ctx, p.Part, h); err != nil {
+			return fmt.Errorf("%w: activating revision %s: %w", ErrBuild, rev, err)
+		}
+	}
+	return nil
+}
+
+// deactivate runs the deactivation steps of the parts of revision from
+// that revision to does not hold (every part when to is ""), the last
+// installed first.
+func (r *Run) deactivate(ctx context.Context, from, to string) error {
+	if from == "" {
+		return nil
+	}
+	parts, err := r.revisionParts(from)
+	if err != nil {
+		return fmt.Errorf("%w: revision %s: %w", ErrBuild, from, err)
+	}
+	kept := map[string]bool{}
+	if to != "" {
+		next, err := r.revisionParts(to)
+		if err != nil {
+			return fmt.Errorf("%w: revision %s: %w", ErrBuild, to, err)
+		}
+		for _, p := range next {
+			kept[p.Part.Name] = p.Part.Recipe == r.recipeOf(parts, p.Part.Name)
+		}
+	}
+	for i := len(parts) - 1; i >= 0; i-- {
+		p := parts[i]
+		d, ok := p.Recipe.(recipe.Deactivator)
+		if !ok || kept[p.Part.Name] {
+			continue
+		}
+		h := r.host(p, nil, r.Instance.Revision(from), "deactivate")
+		if err := d.Deactivate(ctx, p.Part, h); err != nil {
+			return fmt.Errorf("%w: deactivating revision %s: %w", ErrBuild, from, err)
+		}
+	}
+	return nil
+}
+
+// recipeOf returns the recipe of the part called name among parts.
+func (r *Run) recipeOf(parts []*plan.Part, name string) string {
+	for _, p := range parts {
+		if p.Part.Name == name {
+			return p.Part.Recipe
+		}
+	}
+	return ""
+}
+
+// changed returns the parts that a switch between the instance's
+// revision and the plan's changes: those installed, reinstalled or gone,
+// and those that refer to one of them, directly or not. Nil means every
+// part: without a plan the run cannot tell.
+func (r *Run) changed() map[string]bool {
+	if r.Plan == nil {
+		return nil
+	}
+	changed := map[string]bool{}
+	for _, p := range r.Plan.Parts {
+		if p.Action == plan.Install || p.Action == plan.Reinstall {
+			changed[p.Part.Name] = true
+		}
+	}
+	for _, g := range r.Plan.Gone {
+		changed[g.Name] = true
+	}
+	// Parts come in dependency order: what a part refers to is decided
+	// before it.
+	for _, p := range r.Plan.Parts {
+		for _, d := range p.Deps {
+			if changed[d] {
+				changed[p.Part.Name] = true
+			}
+		}
+	}
+	return changed
+}
+
+// Deactivate runs the deactivation steps of every part of the instance's
+// current revision, the last installed first: the instance is going away.
+func Deactivate(ctx context.Context, r *Run) error {
+	done, err := r.open()
+	if err != nil {
+		return err
+	}
+	defer done()
+	return r.deactivate(ctx, r.Instance.CurrentRevision(), "")
+}
