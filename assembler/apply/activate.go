@@ -34,7 +34,7 @@ func (r *Run) activate(ctx context.Context, rev string) error {
 // that revision to does not hold (every part when to is ""), the last
 // installed first.
 func (r *Run) deactivate(ctx context.Context, from, to string) error {
-	if from == "" {
+	if from == "" || !r.mayDeactivate() {
 		return nil
 	}
 	parts, err := r.revisionParts(from)
@@ -63,6 +63,31 @@ func (r *Run) deactivate(ctx context.Context, from, to string) error {
 		}
 	}
 	return nil
+}
+
+// mayDeactivate reports whether a part that goes away may have a step:
+// reading a revision's record to find out costs a large instance tens of
+// milliseconds, which most installs need not spend.
+func (r *Run) mayDeactivate() bool {
+	if r.Plan == nil || r.Instance.CurrentRevision() != r.State.Revision {
+		return true // the plan does not say what goes away
+	}
+	steps := func(name string) bool {
+		rec, ok := r.Recipes.Lookup(name)
+		_, has := rec.(recipe.Deactivator)
+		return !ok || has
+	}
+	for _, g := range r.Plan.Gone {
+		if steps(g.Recipe) {
+			return true
+		}
+	}
+	for _, p := range r.Plan.Parts {
+		if p.Old != nil && p.Old.Recipe != p.Part.Recipe && steps(p.Old.Recipe) {
+			return true
+		}
+	}
+	return false
 }
 
 // recipeOf returns the recipe of the part called name among parts.
