@@ -65,6 +65,9 @@ func TestScript(t *testing.T) {
 				// test's own, lets a test fill a disk for real.
 				err := exec.Command("unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt").Run()
 				return err == nil, nil
+			case "postgres":
+				// In CI a missing server fails the script instead.
+				return testenv.PostgresInstalled() || os.Getenv("CI") == "true", nil
 			case "systemd":
 				// systemd manages this system (sd_booted).
 				_, err := os.Stat("/run/systemd/system")
@@ -81,6 +84,7 @@ func TestScript(t *testing.T) {
 			"targz":     cmdTargz,
 			"sha256env": cmdSha256Env,
 			"flipbyte":  cmdFlipByte,
+			"postgres":  cmdPostgres,
 		},
 	})
 }
@@ -273,4 +277,23 @@ func cmdSha256Env(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	sum := sha256.Sum256(data)
 	ts.Setenv(args[0], hex.EncodeToString(sum[:]))
+}
+
+// cmdPostgres starts a PostgreSQL server of the script's own, stopped
+// when the script ends, and points the libpq environment (PGHOST…) at it
+// as its superuser, who needs no password; other roles do.
+func cmdPostgres(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) > 0 {
+		ts.Fatalf("usage: postgres")
+	}
+	pg, stop, err := testenv.StartPostgresIn("") // $WORK is not open to the server's user
+	if err != nil {
+		ts.Fatalf("postgres: %v", err)
+	}
+	ts.Defer(stop)
+	for _, kv := range pg.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		ts.Setenv(k, v)
+	}
+	ts.Setenv("PGBIN", pg.Bin)
 }

@@ -126,10 +126,16 @@ func NeedProgram(t testing.TB, program, debianPackage string) string {
 	if err == nil {
 		return path
 	}
-	msg := fmt.Sprintf("%s not found: install it with apt-get install %s", program, debianPackage)
+	missing(t, fmt.Sprintf("%s not found: install it with apt-get install %s", program, debianPackage))
+	return ""
+}
+
+// missing skips a test that needs what is missing, saying so; in CI
+// (CI=true) it fails the test instead.
+func missing(t testing.TB, msg string) {
+	t.Helper()
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg)
 	}
 	t.Skip(msg)
-	return ""
 }

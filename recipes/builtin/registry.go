@@ -23,13 +23,14 @@ func Recipes() recipe.Registry { return RecipesWith(Settings{}) }
 // one place.
 func RecipesWith(s Settings) recipe.Registry {
 	return recipe.Registry{
-		"systemd.service": &Service{Systemctl: s.Systemctl, Off: s.NoServices},
-		"go.build":        GoBuild{},
-		"template":        Template{},
-		"file":            File{},
-		"directory":       Directory{},
-		"symlink":         Symlink{},
-		"command":         Command{},
-		"download":        Download{},
+		"systemd.service":     &Service{Systemctl: s.Systemctl, Off: s.NoServices},
+		"postgresql.database": Database{},
+		"go.build":            GoBuild{},
+		"template":            Template{},
+		"file":                File{},
+		"directory":           Directory{},
+		"symlink":             Symlink{},
+		"command":             Command{},
+		"download":            Download{},
 	}
 }
