@@ -41,13 +41,15 @@ bench: build
 bench-go: build
 	ASSEMBLE=$(BIN) bench/gocmp.sh
 
-# Fuzz the config loader, parsing in pieces, and archive extraction, for
+# Fuzz the config loader, parsing in pieces, and archive extraction (the
+# download recipe's and the backup's), for
 # a while each (FUZZTIME=1m make fuzz).
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./assembler/config
 	$(GO) test -run '^$$' -fuzz FuzzParsePieces -fuzztime $(FUZZTIME) ./assembler/config
 	$(GO) test -run '^$$' -fuzz FuzzExtract -fuzztime $(FUZZTIME) ./recipes/builtin
+	$(GO) test -run '^$$' -fuzz FuzzExtract -fuzztime $(FUZZTIME) ./assembler/archive
 
 # Rebuild the module proxy in testdata/proxy from the sources in
 # testdata/mod; a test fails while the two disagree.

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/mod/module"
 	modzip "golang.org/x/mod/zip"
 
+	"github.com/assemble-build/assemble/assembler/archive"
 	"github.com/assemble-build/assemble/assembler/instance"
 	"github.com/assemble-build/assemble/internal/testenv"
 )
@@ -85,6 +86,7 @@ func TestScript(t *testing.T) {
 			"sha256env": cmdSha256Env,
 			"flipbyte":  cmdFlipByte,
 			"postgres":  cmdPostgres,
+			"unpack":    cmdUnpack,
 		},
 	})
 }
@@ -296,4 +298,22 @@ func cmdPostgres(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv(k, v)
 	}
 	ts.Setenv("PGBIN", pg.Bin)
+}
+
+// cmdUnpack extracts a backup archive into a directory, checking it
+// against its manifest, as restore reads it:
+//
+//	unpack backup.tar.zst out
+func cmdUnpack(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: unpack ARCHIVE DIR")
+	}
+	f, err := os.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	dir := ts.MkAbs(args[1])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	m, err := archive.Extract(f, dir)
+	ts.Check(err)
+	ts.Logf("unpacked %d entries of instance %s, revision %s; dumps %v", len(m.Files), m.Instance, m.Revision, m.Dumps)
 }

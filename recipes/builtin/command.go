@@ -14,17 +14,18 @@ import (
 
 // Command runs programs at the phases of a part's life: install (when the
 // part is installed or its options change), update (on every install that
-// keeps the part) and activate (after the instance switches to a
-// revision: service restarts, migrations).
+// keeps the part), activate (after the instance switches to a revision:
+// service restarts, migrations) and backup (before a backup reads it).
 type Command struct{}
 
 var commandSpec = &recipe.Spec{
 	Name: "command",
-	Doc:  "Runs commands (argv lists, no shell) at install, update and activate.",
+	Doc:  "Runs commands (argv lists, no shell) at install, update, activate and backup.",
 	Options: []recipe.Option{
 		{Name: "install", Type: cty.List(cty.String), Doc: "argv run when the part is installed or reinstalled"},
 		{Name: "update", Type: cty.List(cty.String), Doc: "argv run by every install and upgrade that keeps the part"},
 		{Name: "activate", Type: cty.List(cty.String), Doc: "argv run after the instance switches to a new revision"},
+		{Name: "backup", Type: cty.List(cty.String), Doc: "argv run before a backup reads the instance (flush, checkpoint)"},
 		{Name: "env", Type: cty.Map(cty.String), Default: cty.MapValEmpty(cty.String), Doc: "extra environment"},
 		{Name: "dir", Type: cty.String, Path: recipe.TargetPath, Doc: "working directory (default: the instance directory)"},
 		{Name: "creates", Type: cty.List(cty.String), Default: cty.ListValEmpty(cty.String), Path: recipe.TargetPath, Doc: "paths the install command makes; tracked, and removed on uninstall"},
@@ -39,7 +40,7 @@ func (Command) Spec() *recipe.Spec { return commandSpec }
 func (Command) Check(p *recipe.Part) []recipe.Problem {
 	var probs []recipe.Problem
 	n := 0
-	for _, phase := range []string{"install", "update", "activate"} {
+	for _, phase := range []string{"install", "update", "activate", "backup"} {
 		v := p.Options[phase]
 		if v == cty.NilVal || v.IsNull() {
 			continue
@@ -50,7 +51,7 @@ func (Command) Check(p *recipe.Part) []recipe.Problem {
 		}
 	}
 	if n == 0 {
-		probs = append(probs, recipe.Problem{Summary: "Missing option", Detail: "A command part needs at least one of install, update or activate."})
+		probs = append(probs, recipe.Problem{Summary: "Missing option", Detail: "A command part needs at least one of install, update, activate or backup."})
 	}
 	return probs
 }
@@ -89,6 +90,11 @@ func (c Command) Update(ctx context.Context, p *recipe.Part, h recipe.Host) erro
 // Activate runs the activate command.
 func (c Command) Activate(ctx context.Context, p *recipe.Part, h recipe.Host) error {
 	return c.run(ctx, p, h, "activate")
+}
+
+// Backup runs the backup command; it dumps nothing of its own.
+func (c Command) Backup(ctx context.Context, p *recipe.Part, h recipe.Host, dir string) error {
+	return c.run(ctx, p, h, "backup")
 }
 
 func (Command) run(ctx context.Context, p *recipe.Part, h recipe.Host, phase string) error {

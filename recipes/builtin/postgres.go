@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -207,4 +208,34 @@ func (Database) Deactivate(ctx context.Context, p *recipe.Part, h recipe.Host) e
 	}
 	h.Progress("dropped database %s and role %s", p.String("name"), role(p))
 	return nil
+}
+
+// Backup dumps the database with the server's own pg_dump, in its custom
+// format, which pg_restore reads: dir/database.dump.
+func (Database) Backup(ctx context.Context, p *recipe.Part, h recipe.Host, dir string) error {
+	env, err := serverEnv(p)
+	if err != nil {
+		return fmt.Errorf("part %s: server: %w", p.Name, err)
+	}
+	h.Progress("dumping database %s", p.String("name"))
+	argv := []string{"pg_dump", "--format=custom", "--no-owner", "--file=" + filepath.Join(dir, "database.dump"), "--dbname=" + p.String("name")}
+	if err := h.Run(ctx, argv, p.Instance.Dir, env); err != nil {
+		return fmt.Errorf("part %s: %w", p.Name, err)
+	}
+	return nil
+}
+
+// serverEnv is the libpq environment that reaches the server as the
+// part's server option says (pg_dump and pg_restore read it), over the
+// environment's own.
+func serverEnv(p *recipe.Part) (map[string]string, error) {
+	cfg, err := pgx.ParseConfig(p.String("server"))
+	if err != nil {
+		return nil, err
+	}
+	env := map[string]string{"PGHOST": cfg.Host, "PGPORT": strconv.Itoa(int(cfg.Port)), "PGUSER": cfg.User}
+	if cfg.Password != "" {
+		env["PGPASSWORD"] = cfg.Password
+	}
+	return env, nil
 }

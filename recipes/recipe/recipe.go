@@ -12,7 +12,7 @@
 // Optional interfaces add what some recipes need: ModuleRecipe for parts
 // that build Go modules (the engine resolves their versions first),
 // Updater, Activator and Deactivator for steps at other points of a
-// part's life,
+// part's life, Backer for what a backup must dump,
 // Verifier for what assemble verify cannot check by itself.
 package recipe
 
@@ -145,6 +145,16 @@ type Deactivator interface {
 	// Deactivate runs the step, with the part as the revision that held
 	// it recorded it. Its host runs programs and writes no files.
 	Deactivate(ctx context.Context, p *Part, h Host) error
+}
+
+// Backer is a recipe whose parts keep data outside the instance's files
+// (a database), or must make it ready before a backup reads them.
+type Backer interface {
+	// Backup writes the part's data into dir, an empty directory that
+	// becomes dumps/PART/ in the archive; a part that only makes ready
+	// leaves it empty. Its host runs programs; it writes no file of the
+	// instance.
+	Backup(ctx context.Context, p *Part, h Host, dir string) error
 }
 
 // Verifier is a recipe whose parts keep something assemble verify does

@@ -24,6 +24,6 @@ part "d" {
   sha256 = "abc" # ERROR: Invalid sha256
 }
 
-part "c" { # ERROR: at least one of install, update or activate
+part "c" { # ERROR: at least one of install, update, activate or backup
   recipe = "command"
 }
