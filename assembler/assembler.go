@@ -53,6 +53,13 @@ type Options struct {
 	Offline bool
 	// Newest picks the newest versions the constraints allow (upgrade).
 	Newest bool
+	// KeepLock is a lock whose versions a new instance keeps, as an
+	// instance keeps its current revision's (restore rebuilds from it);
+	// they are checked against it too.
+	KeepLock string
+	// NoActivate leaves the activation steps of an install to be run
+	// later by Activate (restore puts the data in place first).
+	NoActivate bool
 	// LockFile is a lock the modules must match, if any.
 	LockFile string
 	// Wait is how long to wait for another assemble's hold on the

@@ -42,6 +42,17 @@ func (s *session) evaluate(ctx context.Context, src *source.Source, ovs []overla
 			}
 		}
 	}
+	if s.in.CurrentRevision() == "" && s.opts.KeepLock != "" {
+		l, err := readLockFile(s.opts.KeepLock)
+		if err != nil {
+			return nil, err
+		}
+		opts.Checks = append(opts.Checks, resolve.Check{Lock: l, Name: s.opts.KeepLock})
+		opts.Previous = map[string]string{}
+		for _, m := range l.Modules {
+			opts.Previous[m.Path] = m.Version
+		}
+	}
 	if s.opts.LockFile != "" {
 		if _, err := os.Stat(s.opts.LockFile); err != nil {
 			return nil, &UsageError{Err: fmt.Errorf("--lock %s: %w", s.opts.LockFile, err), Hint: "'assemble versions --lock FILE' writes a lock of what an install would use."}
@@ -71,6 +82,7 @@ func (s *session) run(ctx context.Context, p *plan.Plan, src *source.Source, ev 
 	r := &apply.Run{
 		Instance: s.in, State: s.st, Plan: p, Recipes: s.opts.Recipes, Store: s.store(), Next: next,
 		Go: ev.Env, Sources: sourcesOf(ev.Versions), Offline: s.opts.Offline, Funcs: config.TemplateFuncs(), Progress: s.opts.Progress,
+		NoActivate: s.opts.NoActivate,
 	}
 	if !p.UpToDate(s.in, s.st) {
 		r.Event = s.event(ctx, src, ovs)
@@ -192,7 +204,11 @@ func (s *session) event(ctx context.Context, src *source.Source, ovs []overlay.O
 
 // readLock reads a revision's lock.
 func readLock(rev string) (*lock.Lock, error) {
-	path := filepath.Join(rev, "assemble.lock")
+	return readLockFile(filepath.Join(rev, "assemble.lock"))
+}
+
+// readLockFile reads the lock at path.
+func readLockFile(path string) (*lock.Lock, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err

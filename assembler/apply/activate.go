@@ -139,3 +139,15 @@ func Deactivate(ctx context.Context, r *Run) error {
 	defer done()
 	return r.deactivate(ctx, r.Instance.CurrentRevision(), "")
 }
+
+// Activate runs the activation steps of every part of the instance's
+// current revision, every part taken as changed: services restart.
+func Activate(ctx context.Context, r *Run) error {
+	done, err := r.open()
+	if err != nil {
+		return err
+	}
+	defer done()
+	r.Plan = nil // every part has changed
+	return r.activate(ctx, r.Instance.CurrentRevision())
+}

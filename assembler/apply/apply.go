@@ -58,6 +58,8 @@ type Run struct {
 	Funcs   map[string]function.Function // for templates
 	// Progress receives what the run is doing; nil discards it.
 	Progress progress.Func
+	// NoActivate leaves the activation steps to Activate.
+	NoActivate bool
 
 	// Warnings collects what the run has to say that is not an error.
 	Warnings []string

@@ -40,3 +40,30 @@ func Backup(ctx context.Context, r *Run, rev, dir string) ([]string, error) {
 	}
 	return dumped, nil
 }
+
+// Restore has each part of revision rev that loads data back, and has
+// some in dir/PART, load it, in order, and returns those parts.
+func Restore(ctx context.Context, r *Run, rev, dir string) ([]string, error) {
+	done, err := r.open()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	parts, err := r.revisionParts(rev)
+	if err != nil {
+		return nil, fmt.Errorf("revision %s: %w", rev, err)
+	}
+	var loaded []string
+	for _, p := range parts {
+		rs, ok := p.Recipe.(recipe.Restorer)
+		data := filepath.Join(dir, p.Part.Name)
+		if _, err := os.Stat(data); !ok || err != nil {
+			continue
+		}
+		if err := rs.Restore(ctx, p.Part, r.host(p, nil, r.Instance.Revision(rev), "restore"), data); err != nil {
+			return loaded, err
+		}
+		loaded = append(loaded, p.Part.Name)
+	}
+	return loaded, nil
+}

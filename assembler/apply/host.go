@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -122,24 +123,30 @@ func (h *host) parents(path string) error {
 }
 
 func (h *host) WriteFile(path string, data []byte, mode fs.FileMode) error {
-	return h.put(path, "file", func() (string, error) { return h.tx.PutFile(path, data, mode) })
+	// A file there with the very content is taken as the part's: nothing
+	// is lost (a restore puts back what the part writes).
+	same := func() bool {
+		old, err := os.ReadFile(path)
+		return err == nil && bytes.Equal(old, data)
+	}
+	return h.put(path, "file", same, func() (string, error) { return h.tx.PutFile(path, data, mode) })
 }
 
 func (h *host) CopyFile(src, path string, mode fs.FileMode) error {
-	return h.put(path, "file", func() (string, error) { return h.tx.PutCopy(src, path, mode) })
+	return h.put(path, "file", nil, func() (string, error) { return h.tx.PutCopy(src, path, mode) })
 }
 
 func (h *host) Symlink(target, path string) error {
-	return h.put(path, "symlink", func() (string, error) { return target, h.tx.PutSymlink(target, path) })
+	return h.put(path, "symlink", nil, func() (string, error) { return target, h.tx.PutSymlink(target, path) })
 }
 
 // put stages what stage makes at path, after the checks every write
 // has, and records it with the hash stage returns.
-func (h *host) put(path, kind string, stage func() (string, error)) error {
+func (h *host) put(path, kind string, same func() bool, stage func() (string, error)) error {
 	if err := h.check(path); err != nil {
 		return err
 	}
-	keep, err := h.claim(path)
+	keep, err := h.claim(path, same)
 	if err != nil {
 		return err
 	}
@@ -159,11 +166,11 @@ func (h *host) put(path, kind string, stage func() (string, error)) error {
 // writes is refused, and so is one where something assemble did not
 // write is, unless the part says replace = true: then keep says to keep
 // what is there beside the new one.
-func (h *host) claim(path string) (keep bool, err error) {
+func (h *host) claim(path string, same func() bool) (keep bool, err error) {
 	if other, dup := h.targets.LoadOrStore(path, h.p.Part.Name); dup && other != h.p.Part.Name {
 		return false, h.errorf("%s is a target of part %s too; two parts cannot write one path", path, other)
 	}
-	if _, err := os.Lstat(path); err != nil || h.wrote(path) {
+	if fi, err := os.Lstat(path); err != nil || h.wrote(path) || fi.Mode().IsRegular() && same != nil && same() {
 		return false, nil
 	}
 	if !h.p.Replace {
@@ -190,14 +197,14 @@ func (h *host) Mkdir(path string, mode fs.FileMode) error {
 }
 
 func (h *host) StageDir(path string, fill func(dir string) error) error {
-	return h.put(path, "tree", func() (string, error) { return "", h.tx.PutTree(path, fill) })
+	return h.put(path, "tree", nil, func() (string, error) { return "", h.tx.PutTree(path, fill) })
 }
 
 func (h *host) Track(path string) error {
 	if err := h.check(path); err != nil {
 		return err
 	}
-	if _, err := h.claim(path); err != nil {
+	if _, err := h.claim(path, nil); err != nil {
 		return err
 	}
 	_, err := os.Lstat(path)

@@ -239,3 +239,21 @@ func serverEnv(p *recipe.Part) (map[string]string, error) {
 	}
 	return env, nil
 }
+
+// Restore loads a dump into the part's database, made empty by the
+// install before it, with the server's own pg_restore: as the part's
+// role, so that what it makes is the role's, and without the dump's
+// owners and privileges, which name the roles of the instance backed up.
+func (Database) Restore(ctx context.Context, p *recipe.Part, h recipe.Host, dir string) error {
+	env, err := serverEnv(p)
+	if err != nil {
+		return fmt.Errorf("part %s: server: %w", p.Name, err)
+	}
+	h.Progress("loading database %s", p.String("name"))
+	argv := []string{"pg_restore", "--no-owner", "--no-privileges", "--role=" + role(p), "--clean", "--if-exists", "--exit-on-error",
+		"--dbname=" + p.String("name"), filepath.Join(dir, "database.dump")}
+	if err := h.Run(ctx, argv, p.Instance.Dir, env); err != nil {
+		return fmt.Errorf("part %s: %w", p.Name, err)
+	}
+	return nil
+}

@@ -157,6 +157,14 @@ type Backer interface {
 	Backup(ctx context.Context, p *Part, h Host, dir string) error
 }
 
+// Restorer is a Backer that loads back what it dumped, into an instance
+// restored from a backup: a database. The instance is installed, its
+// activation not run yet.
+type Restorer interface {
+	// Restore loads what Backup wrote into dir.
+	Restore(ctx context.Context, p *Part, h Host, dir string) error
+}
+
 // Verifier is a recipe whose parts keep something assemble verify does
 // not know of: a cache it fills and uses again, such as downloads. (The
 // files a part installs, the revision's binaries and the store entries,
