@@ -110,7 +110,9 @@ func (r *Run) changed() map[string]bool {
 	}
 	changed := map[string]bool{}
 	for _, p := range r.Plan.Parts {
-		if p.Action == plan.Install || p.Action == plan.Reinstall {
+		// Reuse takes a part's files from another revision: a rollback
+		// brings back another binary, and what runs it must restart.
+		if p.Action == plan.Install || p.Action == plan.Reinstall || p.Action == plan.Reuse {
 			changed[p.Part.Name] = true
 		}
 	}

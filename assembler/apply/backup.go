@@ -6,64 +6,69 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/assemble-build/assemble/assembler/plan"
 	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
 // Backup runs the backup steps of revision rev's parts, in order, each
 // into dir/PART, and returns the parts that wrote something there.
 func Backup(ctx context.Context, r *Run, rev, dir string) ([]string, error) {
-	done, err := r.open()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	parts, err := r.revisionParts(rev)
-	if err != nil {
-		return nil, fmt.Errorf("revision %s: %w", rev, err)
-	}
 	var dumped []string
-	for _, p := range parts {
+	err := r.eachPart(rev, func(p *plan.Part) error {
 		b, ok := p.Recipe.(recipe.Backer)
 		if !ok {
-			continue
+			return nil
 		}
 		out := filepath.Join(dir, p.Part.Name)
 		if err := os.Mkdir(out, 0o700); err != nil {
-			return nil, err
+			return err
 		}
 		if err := b.Backup(ctx, p.Part, r.host(p, nil, r.Instance.Revision(rev), "backup"), out); err != nil {
-			return nil, err
+			return err
 		}
 		if entries, _ := os.ReadDir(out); len(entries) > 0 {
 			dumped = append(dumped, p.Part.Name)
 		}
-	}
-	return dumped, nil
+		return nil
+	})
+	return dumped, err
 }
 
 // Restore has each part of revision rev that loads data back, and has
 // some in dir/PART, load it, in order, and returns those parts.
 func Restore(ctx context.Context, r *Run, rev, dir string) ([]string, error) {
+	var loaded []string
+	err := r.eachPart(rev, func(p *plan.Part) error {
+		rs, ok := p.Recipe.(recipe.Restorer)
+		data := filepath.Join(dir, p.Part.Name)
+		if _, err := os.Stat(data); !ok || err != nil {
+			return nil
+		}
+		if err := rs.Restore(ctx, p.Part, r.host(p, nil, r.Instance.Revision(rev), "restore"), data); err != nil {
+			return err
+		}
+		loaded = append(loaded, p.Part.Name)
+		return nil
+	})
+	return loaded, err
+}
+
+// eachPart opens the run and calls f for each part of revision rev, in
+// order, until one fails.
+func (r *Run) eachPart(rev string, f func(*plan.Part) error) error {
 	done, err := r.open()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer done()
 	parts, err := r.revisionParts(rev)
 	if err != nil {
-		return nil, fmt.Errorf("revision %s: %w", rev, err)
+		return fmt.Errorf("revision %s: %w", rev, err)
 	}
-	var loaded []string
 	for _, p := range parts {
-		rs, ok := p.Recipe.(recipe.Restorer)
-		data := filepath.Join(dir, p.Part.Name)
-		if _, err := os.Stat(data); !ok || err != nil {
-			continue
+		if err := f(p); err != nil {
+			return err
 		}
-		if err := rs.Restore(ctx, p.Part, r.host(p, nil, r.Instance.Revision(rev), "restore"), data); err != nil {
-			return loaded, err
-		}
-		loaded = append(loaded, p.Part.Name)
 	}
-	return loaded, nil
+	return nil
 }

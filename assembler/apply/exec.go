@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Run runs a program for the part, with the instance's bin first on PATH
@@ -73,7 +74,7 @@ func (h *host) run(ctx context.Context, argv []string, dir string, environ []str
 	cmd.SysProcAttr = childAttr()
 	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
 	fmt.Fprintf(h.log, "== %s: %s\n", h.p.Part.Name, strings.Join(argv, " "))
-	var out bytes.Buffer
+	var out lockedBuffer // stdout and stderr are copied by goroutines of their own
 	w := io.MultiWriter(&out, h.log)
 	cmd.Stdout, cmd.Stderr = w, w
 	if stdout != nil {
@@ -101,4 +102,22 @@ func tail(s string, n int) string {
 		lines = append([]string{"…"}, lines[len(lines)-n:]...)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// lockedBuffer is a buffer two goroutines may write at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -73,43 +73,41 @@ func plainLines(w io.Writer) progress.Func {
 const redraw = 150 * time.Millisecond
 
 // bars shows a bar for each build under way, and the other lines above.
+// Should mpb give up (a terminal that will not say its size, one closed
+// under it), the rest goes out as plain lines.
 func bars(w io.Writer) (progress.Func, func()) {
 	// Lines written above the bars reach w when the bars are drawn next;
 	// drawing them ourselves lets stop draw them once more before the
 	// end, so that no last line is lost.
-	rc := make(chan any)
-	p := mpb.New(mpb.WithOutput(w), mpb.WithWidth(30), mpb.WithManualRefresh(rc))
+	rc, down := make(chan any), make(chan any)
+	p := mpb.New(mpb.WithOutput(w), mpb.WithWidth(30), mpb.WithManualRefresh(rc), mpb.WithShutdownNotifier(down))
 	tick := time.NewTicker(redraw)
-	ticking := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case t := <-tick.C:
-				rc <- t
-			case <-ticking:
-				return
-			}
-		}
-	}()
+	ticking := make(chan any)
+	go redrawEvery(tick, rc, ticking, down)
 	var mu sync.Mutex
 	running := map[string]*buildBar{}
+	plain := plainLines(w)
 	show := func(e progress.Event) {
 		mu.Lock()
 		defer mu.Unlock()
-		b := e.Build
-		if b == nil {
-			above(p, w, e.Line)
+		if isClosed(down) {
+			plain(e)
 			return
 		}
+		b := e.Build
 		bb := running[e.Label]
-		if bb == nil && !b.Done {
-			bb = newBuildBar(p, e.Label, b.Packages)
+		if b != nil && bb == nil && !b.Done {
+			var err error
+			if bb, err = newBuildBar(p, e.Label, b.Packages); err != nil {
+				plain(e)
+				return
+			}
 			running[e.Label] = bb
 		}
 		if bb != nil {
 			bb.update(b)
 		}
-		if b.Done {
+		if b == nil || b.Done {
 			delete(running, e.Label)
 			above(p, w, e.Line)
 		}
@@ -122,14 +120,45 @@ func bars(w io.Writer) (progress.Func, func()) {
 			bb.bar.Abort(true)
 		}
 		mu.Unlock()
-		rc <- time.Now()
+		select {
+		case rc <- time.Now():
+		case <-down:
+		}
 		p.Wait()
 	}
 	return show, stop
 }
 
+// redrawEvery has the bars drawn at every tick, until ticking is closed
+// or mpb is down.
+func redrawEvery(tick *time.Ticker, rc chan<- any, ticking, down <-chan any) {
+	for {
+		select {
+		case t := <-tick.C:
+			select {
+			case rc <- t:
+			case <-down:
+				return
+			}
+		case <-ticking:
+			return
+		case <-down:
+			return
+		}
+	}
+}
+
+func isClosed(c <-chan any) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
 // above writes a line above the bars, or straight to w once they can no
-// longer be drawn (mpb gives up on a terminal that will not say its size).
+// longer be drawn.
 func above(p *mpb.Progress, w io.Writer, line string) {
 	if _, err := fmt.Fprintln(p, line); err != nil {
 		fmt.Fprintln(w, line)
@@ -143,9 +172,10 @@ type buildBar struct {
 	pkg string
 }
 
-func newBuildBar(p *mpb.Progress, label string, total int) *buildBar {
+func newBuildBar(p *mpb.Progress, label string, total int) (*buildBar, error) {
 	bb := &buildBar{}
-	bb.bar = p.AddBar(int64(max(total, 1)),
+	var err error
+	bb.bar, err = p.Add(int64(max(total, 1)), mpb.BarStyle().Build(),
 		mpb.PrependDecorators(decor.Name(label+" "), decor.CountersNoUnit("%d/%d packages")),
 		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
 			bb.mu.Lock()
@@ -153,7 +183,7 @@ func newBuildBar(p *mpb.Progress, label string, total int) *buildBar {
 			return bb.pkg
 		})),
 		mpb.BarRemoveOnComplete())
-	return bb
+	return bb, err
 }
 
 func (bb *buildBar) update(b *progress.Build) {

@@ -52,7 +52,11 @@ func TestBarsEnd(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("stop did not return with a build still under way")
 	}
-	for _, want := range []string{"[1/2] a: building .", "a: compiled 1 of 3 packages"} {
+	// Once the bars are down, lines go out plain, and a new build makes
+	// no bar (mpb would panic).
+	say(progress.Event{Line: "c: compiling r (1 of 3 packages)", Label: "c", Build: &progress.Build{Compiled: 1, Packages: 3, Package: "r"}})
+	say(progress.Event{Line: "[2/2] c: done"})
+	for _, want := range []string{"[1/2] a: building .", "a: compiled 1 of 3 packages", "c: compiling r (1 of 3 packages)", "[2/2] c: done"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, buf.String())
 		}
