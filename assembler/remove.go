@@ -36,14 +36,25 @@ func Remove(ctx context.Context, opts *Options, deleteCheckouts bool) ([]string,
 		if err := apply.Deactivate(ctx, r); err != nil {
 			return nil, err
 		}
-		warnings = append(r.Warnings, s.takeBack()...)
+		warnings = s.takeBack()
 		for _, e := range entries {
 			if e.Type()&os.ModeSymlink != 0 {
 				os.Remove(filepath.Join(in.Local(), e.Name()))
 			}
 		}
+		// What cannot be undone (data dropped) goes last, from the
+		// revision's record, read before the instance goes.
+		parts, err := apply.Retiring(r)
+		if err != nil {
+			return nil, err
+		}
 		makeWritable(in.Dir)
-		return nil, os.RemoveAll(in.Dir)
+		if err := os.RemoveAll(in.Dir); err != nil {
+			return nil, err
+		}
+		apply.Retire(ctx, r, parts)
+		warnings = append(warnings, r.Warnings...)
+		return nil, nil
 	})
 	return warnings, err
 }

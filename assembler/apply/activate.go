@@ -34,35 +34,75 @@ func (r *Run) activate(ctx context.Context, rev string) error {
 // that revision to does not hold (every part when to is ""), the last
 // installed first.
 func (r *Run) deactivate(ctx context.Context, from, to string) error {
-	if from == "" || !r.mayDeactivate() {
-		return nil
-	}
-	parts, err := r.revisionParts(from)
+	gone, _, err := r.gone(from, to)
 	if err != nil {
-		return fmt.Errorf("%w: revision %s: %w", ErrBuild, from, err)
+		return fmt.Errorf("%w: %w", ErrBuild, err)
 	}
-	kept := map[string]bool{}
-	if to != "" {
-		next, err := r.revisionParts(to)
-		if err != nil {
-			return fmt.Errorf("%w: revision %s: %w", ErrBuild, to, err)
-		}
-		for _, p := range next {
-			kept[p.Part.Name] = p.Part.Recipe == r.recipeOf(parts, p.Part.Name)
-		}
-	}
-	for i := len(parts) - 1; i >= 0; i-- {
-		p := parts[i]
-		d, ok := p.Recipe.(recipe.Deactivator)
-		if !ok || kept[p.Part.Name] {
-			continue
-		}
-		h := r.host(p, nil, r.Instance.Revision(from), "deactivate")
-		if err := d.Deactivate(ctx, p.Part, h); err != nil {
-			return fmt.Errorf("%w: deactivating revision %s: %w", ErrBuild, from, err)
+	for _, p := range gone {
+		if d, ok := p.Recipe.(recipe.Deactivator); ok {
+			h := r.host(p, nil, r.Instance.Revision(from), "deactivate")
+			if err := d.Deactivate(ctx, p.Part, h); err != nil {
+				return fmt.Errorf("%w: deactivating revision %s: %w", ErrBuild, from, err)
+			}
 		}
 	}
 	return nil
+}
+
+// retire runs the removal steps of the parts of revision from that
+// revision to does not hold, once the switch to it has succeeded: what
+// they do (data dropped) cannot be undone. Nothing is left to undo
+// either, so a failing step is a warning.
+func (r *Run) retire(ctx context.Context, from, to string) {
+	gone, remaining, err := r.gone(from, to)
+	if err != nil {
+		r.warn("%v", err)
+		return
+	}
+	r.remove(ctx, gone, remaining, from)
+}
+
+func (r *Run) remove(ctx context.Context, gone []*plan.Part, remaining map[string][]*recipe.Part, rev string) {
+	for _, p := range gone {
+		if rm, ok := p.Recipe.(recipe.Remover); ok {
+			h := r.host(p, nil, r.Instance.Revision(rev), "remove")
+			if err := rm.Remove(ctx, p.Part, h, remaining[p.Part.Recipe]); err != nil {
+				r.warn("part %s, gone: %v", p.Part.Name, err)
+			}
+		}
+	}
+}
+
+// gone returns the parts of revision from that revision to does not hold
+// (or holds with another recipe), the last installed first, and the
+// parts of to by recipe. Every part is gone when to is "".
+func (r *Run) gone(from, to string) ([]*plan.Part, map[string][]*recipe.Part, error) {
+	if from == "" || to != "" && r.Plan != nil && r.Plan.Revision == to && !r.mayDeactivate() {
+		return nil, nil, nil
+	}
+	parts, err := r.revisionParts(from)
+	if err != nil {
+		return nil, nil, fmt.Errorf("revision %s: %w", from, err)
+	}
+	kept := map[string]bool{}
+	remaining := map[string][]*recipe.Part{}
+	if to != "" {
+		next, err := r.revisionParts(to)
+		if err != nil {
+			return nil, nil, fmt.Errorf("revision %s: %w", to, err)
+		}
+		for _, p := range next {
+			kept[p.Part.Name] = p.Part.Recipe == r.recipeOf(parts, p.Part.Name)
+			remaining[p.Part.Recipe] = append(remaining[p.Part.Recipe], p.Part)
+		}
+	}
+	var gone []*plan.Part
+	for i := len(parts) - 1; i >= 0; i-- {
+		if !kept[parts[i].Part.Name] {
+			gone = append(gone, parts[i])
+		}
+	}
+	return gone, remaining, nil
 }
 
 // mayDeactivate reports whether a part that goes away may have a step:
@@ -74,8 +114,9 @@ func (r *Run) mayDeactivate() bool {
 	}
 	steps := func(name string) bool {
 		rec, ok := r.Recipes.Lookup(name)
-		_, has := rec.(recipe.Deactivator)
-		return !ok || has
+		_, d := rec.(recipe.Deactivator)
+		_, rm := rec.(recipe.Remover)
+		return !ok || d || rm
 	}
 	for _, g := range r.Plan.Gone {
 		if steps(g.Recipe) {
@@ -140,6 +181,20 @@ func Deactivate(ctx context.Context, r *Run) error {
 	}
 	defer done()
 	return r.deactivate(ctx, r.Instance.CurrentRevision(), "")
+}
+
+// Retiring returns the parts of the instance's current revision, read
+// while the instance is there, for Retire to run the removal steps of
+// once it is gone.
+func Retiring(r *Run) ([]*plan.Part, error) {
+	gone, _, err := r.gone(r.Instance.CurrentRevision(), "")
+	return gone, err
+}
+
+// Retire runs the removal steps of parts (from Retiring); what fails is
+// in r.Warnings.
+func Retire(ctx context.Context, r *Run, parts []*plan.Part) {
+	r.remove(ctx, parts, nil, r.Instance.CurrentRevision())
 }
 
 // Activate runs the activation steps of every part of the instance's

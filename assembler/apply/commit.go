@@ -50,6 +50,7 @@ func (r *Run) commit(ctx context.Context, j *journal, tx *txn.Txn) error {
 			return r.undo(ctx, j, tx, err)
 		}
 	}
+	r.retire(ctx, j.Previous, j.Revision)
 	return r.finish(j, tx)
 }
 
@@ -59,6 +60,10 @@ func (r *Run) commit(ctx context.Context, j *journal, tx *txn.Txn) error {
 func (r *Run) undo(ctx context.Context, j *journal, tx *txn.Txn, cause error) error {
 	in := r.Instance
 	if in.CurrentRevision() == j.Revision {
+		// What the new revision started alone stops before its files go.
+		if err := r.deactivate(ctx, j.Revision, j.Previous); err != nil {
+			r.warn("stopping what revision %s started: %v", j.Revision, err)
+		}
 		if j.Previous != "" {
 			if err := in.Switch(j.Previous); err != nil {
 				return fmt.Errorf("%w; and switching back to revision %s failed: %v", cause, j.Previous, err)

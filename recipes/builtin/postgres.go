@@ -189,9 +189,15 @@ func execFormat(ctx context.Context, conn *pgx.Conn, tmpl, role, pw, db string) 
 	return nil
 }
 
-// Deactivate drops the database and the role of a part that goes away,
-// if it says drop_on_remove; otherwise it says what it keeps.
-func (Database) Deactivate(ctx context.Context, p *recipe.Part, h recipe.Host) error {
+// Remove drops the database and the role of a part gone for good, if it
+// says drop_on_remove; otherwise it says what it keeps. A part that
+// remains with the same database (a part renamed) keeps it.
+func (Database) Remove(ctx context.Context, p *recipe.Part, h recipe.Host, remaining []*recipe.Part) error {
+	for _, o := range remaining {
+		if o.String("name") == p.String("name") && o.String("server") == p.String("server") {
+			return nil
+		}
+	}
 	if !p.Bool("drop_on_remove") {
 		h.Progress("database %s and role %s are kept (drop_on_remove is not set)", p.String("name"), role(p))
 		return nil

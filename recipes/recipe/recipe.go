@@ -11,8 +11,8 @@
 //
 // Optional interfaces add what some recipes need: ModuleRecipe for parts
 // that build Go modules (the engine resolves their versions first),
-// Updater, Activator and Deactivator for steps at other points of a
-// part's life, Backer for what a backup must dump,
+// Updater, Activator, Deactivator and Remover for steps at other points
+// of a part's life, Backer for what a backup must dump,
 // Verifier for what assemble verify cannot check by itself.
 package recipe
 
@@ -145,6 +145,15 @@ type Deactivator interface {
 	// Deactivate runs the step, with the part as the revision that held
 	// it recorded it. Its host runs programs and writes no files.
 	Deactivate(ctx context.Context, p *Part, h Host) error
+}
+
+// Remover is a recipe with a step for its parts gone for good, which
+// cannot be undone (data dropped): it runs once the instance has
+// switched to a revision without the part, and once the instance is
+// removed. Remaining are the parts of the same recipe in the revision
+// switched to: a part renamed must keep what the old name made.
+type Remover interface {
+	Remove(ctx context.Context, p *Part, h Host, remaining []*Part) error
 }
 
 // Backer is a recipe whose parts keep data outside the instance's files
