@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -53,7 +54,7 @@ func ExecEnvironment(opts *Options) (*Environment, error) {
 	env := make([]string, 0, len(opts.Environ)+len(set))
 	for _, kv := range opts.Environ {
 		k, _, _ := strings.Cut(kv, "=")
-		if _, ours := set[k]; !ours && !strings.HasPrefix(k, "ASSEMBLE_VAR_") {
+		if _, ours := set[envKey(k)]; !ours && !strings.HasPrefix(envKey(k), "ASSEMBLE_VAR_") {
 			env = append(env, kv)
 		}
 	}
@@ -85,9 +86,18 @@ func envString(v cty.Value) (string, error) {
 func lookup(env []string, key string) string {
 	val := ""
 	for _, kv := range env {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+		if k, v, ok := strings.Cut(kv, "="); ok && envKey(k) == key {
 			val = v
 		}
 	}
 	return val
+}
+
+// envKey is how the system compares an environment variable's name:
+// Windows knows PATH as Path, and either is the one variable.
+func envKey(k string) string {
+	if runtime.GOOS == "windows" {
+		return strings.ToUpper(k)
+	}
+	return k
 }

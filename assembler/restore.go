@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/assemble-build/assemble/assembler/apply"
 	"github.com/assemble-build/assemble/assembler/archive"
 	"github.com/assemble-build/assemble/assembler/config"
+	"github.com/assemble-build/assemble/assembler/fsutil"
 	"github.com/assemble-build/assemble/assembler/instance"
 )
 
@@ -61,6 +63,12 @@ func Restore(ctx context.Context, opts *Options, file string, force bool) (*Rest
 		return rep, err
 	}
 	if rep.Files, err = installFrom(ctx, opts, tmp, m, st); err != nil {
+		// The restore made the instance: one that has not got as far as a
+		// revision goes again, so that the restore can be tried again.
+		if in, oerr := instance.Open(opts.Root, opts.Name); oerr == nil && in.CurrentRevision() == "" {
+			makeWritable(in.Dir)
+			os.RemoveAll(in.Dir)
+		}
 		return rep, err
 	}
 	if rep.Dumps, err = loadDumps(ctx, opts, tmp); err != nil {
@@ -113,16 +121,11 @@ func replace(ctx context.Context, opts *Options, force bool) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(dir, fmt.Sprintf("%s-%s.tar.zst", opts.Name, now().UTC().Format("20060102T150405Z")))
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	err = fsutil.WriteStream(path, 0o600, func(w io.Writer) error {
+		_, err := Backup(ctx, opts, w)
+		return err
+	})
 	if err != nil {
-		return "", err
-	}
-	_, err = Backup(ctx, opts, f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
 		return "", fmt.Errorf("backing up instance %s before replacing it: %w", opts.Name, err)
 	}
 	if _, err := Remove(ctx, opts, false); err != nil {
@@ -153,7 +156,10 @@ func installFrom(ctx context.Context, opts *Options, tmp string, m *archive.Mani
 	}
 	same := opts.Name == m.Instance
 	parts := partFiles(st, tmp, m.Dir)
-	if same {
+	// Put back where they were, the files parts wrote are what the
+	// install writes; elsewhere (another root, another host) they would
+	// differ, and the install writes its own.
+	if same && m.Dir == in.Dir {
 		if _, err := putFiles(in.Dir, tmp, m, func(rel string, f archive.File) bool { return f.Kind == "dir" || f.Kind == "file" && parts[rel] }); err != nil {
 			return 0, err
 		}

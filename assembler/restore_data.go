@@ -91,7 +91,7 @@ func putFile(root *os.Root, rel string, f archive.File, src string) error {
 			return err
 		}
 	}
-	return root.Chmod(rel, f.Mode)
+	return root.Chmod(rel, f.Mode.Perm()) // no setuid from an archive
 }
 
 func copyInto(root *os.Root, rel, src string) error {

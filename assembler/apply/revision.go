@@ -55,7 +55,9 @@ func (s *staging) writeRevision() error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(s.dir, plan.RecordFile), rec, 0o644); err != nil {
+	// The record holds every option as evaluated, a password given in the
+	// config too: it is not for every user of the machine to read.
+	if err := os.WriteFile(filepath.Join(s.dir, plan.RecordFile), rec, 0o600); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(s.dir, "bin", "activate"), []byte(activateScript(s.r.Instance)), 0o644)

@@ -71,6 +71,11 @@ func extract(root *os.Root, hdr *tar.Header, r io.Reader) (File, error) {
 		return File{}, errors.New("not a path inside the archive")
 	}
 	f := File{Path: name, Mode: fs.FileMode(hdr.Mode).Perm()}
+	if dir := path.Dir(name); dir != "." {
+		if err := root.MkdirAll(dir, 0o700); err != nil {
+			return f, err
+		}
+	}
 	switch hdr.Typeflag {
 	case tar.TypeDir:
 		f.Kind = "dir"

@@ -11,6 +11,7 @@ package fsutil
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -24,6 +25,33 @@ func WriteFile(name string, data []byte, perm os.FileMode) error {
 	}
 	if err := os.Rename(tmp, name); err != nil {
 		os.Remove(tmp)
+		return err
+	}
+	return SyncDir(filepath.Dir(name))
+}
+
+// WriteStream writes what write writes to name atomically with mode
+// perm: name appears, synced, only once write has succeeded.
+func WriteStream(name string, perm os.FileMode, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // once renamed, there is none
+	err = f.Chmod(perm)
+	if err == nil {
+		err = write(f)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), name); err != nil {
 		return err
 	}
 	return SyncDir(filepath.Dir(name))

@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/assemble-build/assemble/assembler"
+	"github.com/assemble-build/assemble/assembler/fsutil"
 )
 
 func newBackup(g *globals) *cobra.Command {
@@ -61,20 +60,5 @@ func writeOut(file string, stdout io.Writer, write func(io.Writer) error) error 
 	if file == "-" {
 		return write(stdout)
 	}
-	f, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name()) // once renamed, there is none
-	err = write(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), file)
+	return fsutil.WriteStream(file, 0o600, write)
 }

@@ -224,7 +224,7 @@ func (Database) Backup(ctx context.Context, p *recipe.Part, h recipe.Host, dir s
 		return fmt.Errorf("part %s: server: %w", p.Name, err)
 	}
 	h.Progress("dumping database %s", p.String("name"))
-	argv := []string{"pg_dump", "--format=custom", "--no-owner", "--file=" + filepath.Join(dir, "database.dump"), "--dbname=" + p.String("name")}
+	argv := []string{"pg_dump", "--format=custom", "--no-owner", "--file=" + filepath.Join(dir, "database.dump"), "--dbname=dbname=" + dsnValue(p.String("name"))}
 	if err := h.Run(ctx, argv, p.Instance.Dir, env); err != nil {
 		return fmt.Errorf("part %s: %w", p.Name, err)
 	}
@@ -233,7 +233,9 @@ func (Database) Backup(ctx context.Context, p *recipe.Part, h recipe.Host, dir s
 
 // serverEnv is the libpq environment that reaches the server as the
 // part's server option says (pg_dump and pg_restore read it), over the
-// environment's own.
+// environment's own: its host, port, user and password. (The database
+// is given as a connection string, dbname=NAME: a name with = in it is
+// a name, not a connection string.)
 func serverEnv(p *recipe.Part) (map[string]string, error) {
 	cfg, err := pgx.ParseConfig(p.String("server"))
 	if err != nil {
@@ -257,7 +259,7 @@ func (Database) Restore(ctx context.Context, p *recipe.Part, h recipe.Host, dir 
 	}
 	h.Progress("loading database %s", p.String("name"))
 	argv := []string{"pg_restore", "--no-owner", "--no-privileges", "--role=" + role(p), "--clean", "--if-exists", "--exit-on-error",
-		"--dbname=" + p.String("name"), filepath.Join(dir, "database.dump")}
+		"--dbname=dbname=" + dsnValue(p.String("name")), filepath.Join(dir, "database.dump")}
 	if err := h.Run(ctx, argv, p.Instance.Dir, env); err != nil {
 		return fmt.Errorf("part %s: %w", p.Name, err)
 	}

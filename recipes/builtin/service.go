@@ -77,14 +77,33 @@ func (*Service) Check(p *recipe.Part) []recipe.Problem {
 	if !validUnitName.MatchString(p.Name) {
 		probs = append(probs, recipe.Problem{Summary: "Part name not fit for a unit", Detail: "A systemd.service part's name may hold only letters, digits, '_', '.' and '-'."})
 	}
-	for name, v := range map[string][]string{"exec_start": p.Strings("exec_start"), "environment_files": p.Strings("environment_files"), "after": p.Strings("after"), "requires": p.Strings("requires")} {
-		for _, s := range v {
-			if strings.ContainsAny(s, "\n\r") {
-				probs = append(probs, recipe.Problem{Option: name, Summary: "Newline in a unit setting", Detail: "A unit file setting is one line."})
-			}
+	// Every value goes into the unit: a newline would start a setting of
+	// its own (ExecStartPre=, in a unit that runs as root).
+	for _, o := range serviceSpec.Options {
+		if multiline(p.Options[o.Name]) {
+			probs = append(probs, recipe.Problem{Option: o.Name, Summary: "Newline in a unit setting", Detail: "A unit file setting is one line: a value may hold no newline."})
 		}
 	}
 	return probs
+}
+
+// multiline reports whether v holds a string with a line break, in it
+// or in its elements and keys.
+func multiline(v cty.Value) bool {
+	switch {
+	case v == cty.NilVal || v.IsNull() || !v.IsKnown():
+		return false
+	case v.Type() == cty.String:
+		return strings.ContainsAny(v.AsString(), "\n\r")
+	case v.CanIterateElements():
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			if multiline(k) || multiline(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 var validUnitName = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)

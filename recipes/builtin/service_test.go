@@ -113,6 +113,9 @@ func TestServiceCheck(t *testing.T) {
 		{"unknown restart", map[string]cty.Value{"exec_start": list("/bin/x"), "restart": cty.StringVal("sometimes")}, "restart is one of"},
 		{"unknown scope", map[string]cty.Value{"exec_start": list("/bin/x"), "scope": cty.StringVal("global")}, "scope is system or user"},
 		{"newline", map[string]cty.Value{"exec_start": list("/bin/x", "a\nb")}, "one line"},
+		{"newline in a description", map[string]cty.Value{"exec_start": list("/bin/x"), "description": cty.StringVal("x\nExecStartPre=/bin/evil")}, "one line"},
+		{"newline in an environment key", map[string]cty.Value{"exec_start": list("/bin/x"), "environment": cty.MapVal(map[string]cty.Value{"A\nB": cty.StringVal("c")})}, "one line"},
+		{"newline in a user", map[string]cty.Value{"exec_start": list("/bin/x"), "user": cty.StringVal("root\rX")}, "one line"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
