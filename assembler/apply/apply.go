@@ -187,7 +187,13 @@ func (r *Run) openLog() error {
 	if r.log != nil {
 		return nil
 	}
-	f, err := os.OpenFile(filepath.Join(r.Instance.Meta(), "last-run.log"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	// A run that applies a plan starts the log afresh; the steps run
+	// without one (backup, restore, remove) add to it.
+	mode := os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	if r.Plan != nil {
+		mode = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(filepath.Join(r.Instance.Meta(), "last-run.log"), mode, 0o644)
 	if err != nil {
 		return err
 	}

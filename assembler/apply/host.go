@@ -123,11 +123,13 @@ func (h *host) parents(path string) error {
 }
 
 func (h *host) WriteFile(path string, data []byte, mode fs.FileMode) error {
-	// A file there with the very content is taken as the part's: nothing
-	// is lost (a restore puts back what the part writes).
+	// A file in the instance with the very content is taken as the
+	// part's: nothing is lost (a restore puts back what the part writes).
+	// Outside it, the file may be another's, which removing the part
+	// would delete.
 	same := func() bool {
 		old, err := os.ReadFile(path)
-		return err == nil && bytes.Equal(old, data)
+		return err == nil && bytes.Equal(old, data) && fsutil.Within(h.in.Dir, path)
 	}
 	return h.put(path, "file", same, func() (string, error) { return h.tx.PutFile(path, data, mode) })
 }
