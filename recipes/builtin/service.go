@@ -16,7 +16,7 @@ import (
 )
 
 // Service runs a program as a systemd service: it writes a unit for the
-// part, named after the instance and the part so that instances never
+// part, named after the part and the instance so that instances never
 // collide, and after the instance switches to a revision it enables the
 // unit and restarts it if the switch changed the part or what it refers
 // to (its binary, its configuration).
@@ -53,7 +53,7 @@ var serviceSpec = &recipe.Spec{
 		{Name: "wanted_by", Type: cty.String, Doc: "the target that starts it at boot (default: multi-user.target, or default.target for user units)"},
 	},
 	Outputs: []recipe.Output{
-		{Name: "unit", Type: cty.String, Doc: "the unit's name: assemble-INSTANCE-PART.service"},
+		{Name: "unit", Type: cty.String, Doc: "the unit's name: assemble-PART@INSTANCE.service"},
 		{Name: "path", Type: cty.String, Doc: "the unit file"},
 	},
 }
@@ -120,9 +120,12 @@ func (*Service) Outputs(p *recipe.Part) (map[string]cty.Value, error) {
 	return map[string]cty.Value{"unit": unit, "path": path}, nil
 }
 
-// unitName names the unit after the instance and the part.
+// unitName names the unit after the part and the instance, as systemd
+// names the instances of a template: assemble-PART@INSTANCE.service.
+// Neither name may hold an @, so no two instances' units share a name,
+// whatever dashes they hold.
 func unitName(p *recipe.Part) string {
-	return fmt.Sprintf("assemble-%s-%s.service", p.Instance.Name, p.Name)
+	return fmt.Sprintf("assemble-%s@%s.service", p.Name, p.Instance.Name)
 }
 
 // scope is system or user: the option, else system for root.

@@ -46,8 +46,8 @@ func TestUnitFile(t *testing.T) {
 			[]string{"WantedBy=default.target\n"},
 			[]string{"User=", "ProtectSystem="}},
 		{"dependencies on other units",
-			map[string]cty.Value{"exec_start": list(bin), "scope": s("system"), "requires": list("assemble-i-db.service"), "after": list("network-online.target")},
-			[]string{"Requires=assemble-i-db.service\n", "After=network-online.target assemble-i-db.service\n"},
+			map[string]cty.Value{"exec_start": list(bin), "scope": s("system"), "requires": list("assemble-db@i.service"), "after": list("network-online.target")},
+			[]string{"Requires=assemble-db@i.service\n", "After=network-online.target assemble-db@i.service\n"},
 			nil},
 		{"no hardening",
 			map[string]cty.Value{"exec_start": list(bin), "scope": s("system"), "hardening": cty.False},
@@ -85,7 +85,7 @@ func verify(t *testing.T, analyze, name, unit string) {
 		t.Fatal(err)
 	}
 	// The dependencies named are not installed here: stubs stand in.
-	for _, dep := range []string{"assemble-i-db.service"} {
+	for _, dep := range []string{"assemble-db@i.service"} {
 		os.WriteFile(filepath.Join(dir, dep), []byte("[Service]\nExecStart=/bin/true\n"), 0o644)
 	}
 	cmd := exec.Command(analyze, "verify", "--man=no", path)
