@@ -44,6 +44,7 @@ func GC(ctx context.Context, opts *Options, keep int) (*GCReport, error) {
 			return nil, err
 		}
 		rep.Cached = pruneCache(s.in, 7*24*time.Hour)
+		rep.Cached += pruneRestores(s.in.Root, 24*time.Hour)
 		return nil, nil
 	})
 	return rep, err
@@ -82,6 +83,22 @@ func pruneCache(in *instance.Instance, age time.Duration) int {
 				if os.Remove(filepath.Join(dir, e.Name())) == nil {
 					n++
 				}
+			}
+		}
+	}
+	return n
+}
+
+// pruneRestores removes what restores that were cut short left unpacked
+// under root (.restore-*: passwords and data, the owner's alone), once
+// a day old: no restore runs that long.
+func pruneRestores(root string, age time.Duration) int {
+	n := 0
+	dirs, _ := filepath.Glob(filepath.Join(root, ".restore-*"))
+	for _, d := range dirs {
+		if fi, err := os.Lstat(d); err == nil && fi.IsDir() && time.Since(fi.ModTime()) > age {
+			if os.RemoveAll(d) == nil {
+				n++
 			}
 		}
 	}
