@@ -92,7 +92,7 @@ func (r *Run) gone(from, to string) ([]*plan.Part, map[string][]*recipe.Part, er
 			return nil, nil, fmt.Errorf("revision %s: %w", to, err)
 		}
 		for _, p := range next {
-			kept[p.Part.Name] = p.Part.Recipe == r.recipeOf(parts, p.Part.Name)
+			kept[p.Part.Name] = p.Part.Recipe == recipeOf(parts, p.Part.Name)
 			remaining[p.Part.Recipe] = append(remaining[p.Part.Recipe], p.Part)
 		}
 	}
@@ -105,7 +105,8 @@ func (r *Run) gone(from, to string) ([]*plan.Part, map[string][]*recipe.Part, er
 	return gone, remaining, nil
 }
 
-// mayDeactivate reports whether a part that goes away may have a step:
+// mayDeactivate reports whether a part that goes away may have a step,
+// to deactivate or to remove it:
 // reading a revision's record to find out costs a large instance tens of
 // milliseconds, which most installs need not spend.
 func (r *Run) mayDeactivate() bool {
@@ -132,7 +133,7 @@ func (r *Run) mayDeactivate() bool {
 }
 
 // recipeOf returns the recipe of the part called name among parts.
-func (r *Run) recipeOf(parts []*plan.Part, name string) string {
+func recipeOf(parts []*plan.Part, name string) string {
 	for _, p := range parts {
 		if p.Part.Name == name {
 			return p.Part.Recipe

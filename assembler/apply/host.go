@@ -128,8 +128,11 @@ func (h *host) WriteFile(path string, data []byte, mode fs.FileMode) error {
 	// Outside it, the file may be another's, which removing the part
 	// would delete.
 	same := func() bool {
+		if !fsutil.Within(h.in.Dir, path) {
+			return false
+		}
 		old, err := os.ReadFile(path)
-		return err == nil && bytes.Equal(old, data) && fsutil.Within(h.in.Dir, path)
+		return err == nil && bytes.Equal(old, data)
 	}
 	return h.put(path, "file", same, func() (string, error) { return h.tx.PutFile(path, data, mode) })
 }
@@ -295,40 +298,17 @@ func (h *host) Go(ctx context.Context, dir string, env map[string]string, args .
 	if h.offline {
 		goenv = goenv.Offline()
 	}
-	build := len(args) > 0 && args[0] == "build"
-	// The module sources the command reads are checked first; those of a
-	// build, which runs none of their code, while it compiles, as its
-	// outputs are used only if they pass.
-	checked := make(chan error, 1)
-	if build {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithCancel(ctx)
-		defer cancel()
-		go func() {
-			err := h.verifyModules()
-			if err != nil {
-				cancel()
-			}
-			checked <- err
-		}()
-	} else if err := h.verifyModules(); err != nil {
-		return h.errorf("%w", err)
-	}
-	var out func(io.Writer) io.Writer
-	var ev *events
-	if build {
-		// -v names each package as it is built, -json apart from the
-		// build's own output: how far the build has got.
-		args = append([]string{"build", "-v", "-json"}, args[1:]...)
-		ev = h.newEvents()
-		out = ev.wrap
-	}
-	err := h.run(ctx, append([]string{"go"}, args...), dir, goenv.With(env).List(), out)
-	if build {
-		ev.done(err == nil)
-		if cerr := <-checked; cerr != nil {
-			return h.errorf("%w", cerr)
+	environ := goenv.With(env).List()
+	var err error
+	if len(args) > 0 && args[0] == "build" {
+		var checkErr error
+		if err, checkErr = h.build(ctx, dir, environ, args[1:]); checkErr != nil {
+			return h.errorf("%w", checkErr)
 		}
+	} else if err = h.verifyModules(); err != nil {
+		return h.errorf("%w", err)
+	} else {
+		err = h.run(ctx, append([]string{"go"}, args...), dir, environ, nil)
 	}
 	if err != nil {
 		if len(h.group) > 1 {
@@ -337,6 +317,27 @@ func (h *host) Go(ctx context.Context, dir string, env map[string]string, args .
 		return h.errorf("%w", err)
 	}
 	return nil
+}
+
+// build runs go build with -v -json, whose events say how far it has
+// got, while the module sources it reads are checked: a build runs none
+// of their code, and its outputs are used only if they pass. Other go
+// commands are checked before they run.
+func (h *host) build(ctx context.Context, dir string, environ, args []string) (err, checkErr error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	checked := make(chan error, 1)
+	go func() {
+		err := h.verifyModules()
+		if err != nil {
+			cancel()
+		}
+		checked <- err
+	}()
+	ev := h.newEvents()
+	err = h.run(ctx, append([]string{"go", "build", "-v", "-json"}, args...), dir, environ, ev.wrap)
+	ev.done(err == nil)
+	return err, <-checked
 }
 
 // verifyModules checks the module sources the part's go commands read;

@@ -62,7 +62,7 @@ type globals struct {
 	json       bool // the command prints JSON: progress goes to stderr as JSON too
 	stdout     io.Writer
 	stderr     io.Writer
-	settle     func() // ends the progress display; safe to call more than once
+	settle     func() // ends the progress display; done calls it, once
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
