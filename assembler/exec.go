@@ -10,6 +10,8 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/assemble-build/assemble/assembler/account"
 )
 
 // Environment is where and with what environment assemble exec runs a
@@ -17,13 +19,18 @@ import (
 type Environment struct {
 	Dir string   // the instance directory
 	Env []string // base, with the instance's settings over it
+	// Account is who the command runs as: the instance's user when
+	// assemble runs as root, else nil (whoever runs assemble).
+	Account *account.Account
 }
 
 // ExecEnvironment returns the environment of instance opts.Name for a
 // command: opts.Environ with the instance's bin first on PATH,
 // ASSEMBLE_INSTANCE and ASSEMBLE_INSTANCE_DIR (as bin/activate sets
 // them), and each variable of the current revision as ASSEMBLE_VAR_NAME,
-// the name that sets it. It takes no hold: a command may run for as long
+// the name that sets it. Run as root for an instance with a user, the
+// command runs as that user, with USER, LOGNAME and HOME to match. It
+// takes no hold: a command may run for as long
 // as it likes, installs beside it.
 func ExecEnvironment(opts *Options) (*Environment, error) {
 	s, err := look(opts)
@@ -43,6 +50,13 @@ func ExecEnvironment(opts *Options) (*Environment, error) {
 		"ASSEMBLE_INSTANCE":     in.Name,
 		"ASSEMBLE_INSTANCE_DIR": in.Dir,
 		"PATH":                  filepath.Join(in.Dir, "bin") + string(os.PathListSeparator) + lookup(opts.Environ, "PATH"),
+	}
+	var acct *account.Account
+	if s.st.User != "" && os.Geteuid() == 0 {
+		if acct, err = account.Lookup(s.st.User, s.st.Group); err != nil {
+			return nil, fmt.Errorf("instance %s: %w", in.Name, err)
+		}
+		set["USER"], set["LOGNAME"], set["HOME"] = acct.User, acct.User, in.Dir
 	}
 	if v := l.Variables; v != cty.NilVal && !v.IsNull() && v.Type().IsObjectType() {
 		for name, val := range v.AsValueMap() {
@@ -66,7 +80,7 @@ func ExecEnvironment(opts *Options) (*Environment, error) {
 	for _, k := range keys {
 		env = append(env, k+"="+set[k])
 	}
-	return &Environment{Dir: in.Dir, Env: env}, nil
+	return &Environment{Dir: in.Dir, Env: env, Account: acct}, nil
 }
 
 // envString is a variable's value as an environment variable holds it:

@@ -7,17 +7,29 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/assemble-build/assemble/assembler/account"
 	"github.com/assemble-build/assemble/assembler/apply"
 	"github.com/assemble-build/assemble/assembler/config"
 	"github.com/assemble-build/assemble/assembler/fsutil"
+	"github.com/assemble-build/assemble/assembler/instance"
 )
+
+// RemoveOptions say what Remove may delete besides the instance.
+type RemoveOptions struct {
+	// DeleteCheckouts deletes developer checkouts in code/local.
+	DeleteCheckouts bool
+	// DeleteUser deletes the instance's system user, unless another
+	// instance under the root runs as it.
+	DeleteUser bool
+}
 
 // Remove runs the deactivation steps of an instance's parts (services
 // stopped), uninstalls them (keeping files their users edited) and
 // deletes the instance. Developer checkouts in code/local are
 // never deleted silently: with checkouts there, Remove refuses unless
-// deleteCheckouts is set. A checkout that is a symlink is only unlinked.
-func Remove(ctx context.Context, opts *Options, deleteCheckouts bool) ([]string, error) {
+// ro.DeleteCheckouts is set. A checkout that is a symlink is only
+// unlinked. The instance's user stays unless ro.DeleteUser.
+func Remove(ctx context.Context, opts *Options, ro RemoveOptions) ([]string, error) {
 	var warnings []string
 	_, err := withInstance(ctx, opts, "remove", func(s *session) (*Report, error) {
 		in := s.in
@@ -28,7 +40,7 @@ func Remove(ctx context.Context, opts *Options, deleteCheckouts bool) ([]string,
 				real = append(real, filepath.Join(in.Local(), e.Name()))
 			}
 		}
-		if len(real) > 0 && !deleteCheckouts {
+		if len(real) > 0 && !ro.DeleteCheckouts {
 			return nil, &UsageError{Err: fmt.Errorf("instance %s has developer checkouts: %s; move them out, or pass --delete-checkouts", in.Name, strings.Join(real, ", "))}
 		}
 		// Services stop before their files go.
@@ -54,6 +66,11 @@ func Remove(ctx context.Context, opts *Options, deleteCheckouts bool) ([]string,
 		}
 		apply.Retire(ctx, r, parts)
 		warnings = append(warnings, r.Warnings...)
+		if ro.DeleteUser && s.st.User != "" {
+			if w := deleteUser(ctx, s); w != "" {
+				warnings = append(warnings, w)
+			}
+		}
 		return nil, nil
 	})
 	return warnings, err
@@ -88,4 +105,25 @@ func makeWritable(dir string) {
 		}
 		return nil
 	})
+}
+
+// deleteUser deletes the removed instance's user, unless another
+// instance runs as it; what it could not do is a warning, since the
+// instance is gone already.
+func deleteUser(ctx context.Context, s *session) string {
+	names, _ := instance.List(s.in.Root)
+	for _, name := range names {
+		other, err := instance.Open(s.in.Root, name)
+		if err != nil || name == s.in.Name {
+			continue
+		}
+		if st, err := other.LoadState(); err == nil && st.User == s.st.User {
+			return fmt.Sprintf("left user %s in place: instance %s runs as it too", s.st.User, name)
+		}
+	}
+	if err := account.Delete(ctx, s.st.User); err != nil {
+		return fmt.Sprintf("left user %s in place: %v", s.st.User, err)
+	}
+	s.opts.Progress.Say("deleted system user %s", s.st.User)
+	return ""
 }

@@ -128,7 +128,7 @@ func replace(ctx context.Context, opts *Options, force bool) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("backing up instance %s before replacing it: %w", opts.Name, err)
 	}
-	if _, err := Remove(ctx, opts, false); err != nil {
+	if _, err := Remove(ctx, opts, RemoveOptions{}); err != nil {
 		return path, err
 	}
 	return path, nil
@@ -192,7 +192,11 @@ func installFrom(ctx context.Context, opts *Options, tmp string, m *archive.Mani
 // activateAll runs the activation steps of the instance's revision.
 func activateAll(ctx context.Context, opts *Options) error {
 	_, err := withInstance(ctx, opts, "restore", func(s *session) (*Report, error) {
-		r := &apply.Run{Instance: s.in, State: s.st, Recipes: opts.Recipes, Funcs: config.TemplateFuncs(), Progress: opts.Progress}
+		acct, err := s.account(ctx, s.st.User, s.st.Group, nil)
+		if err != nil {
+			return nil, err
+		}
+		r := &apply.Run{Instance: s.in, State: s.st, Recipes: opts.Recipes, Funcs: config.TemplateFuncs(), Progress: opts.Progress, Account: acct}
 		return nil, apply.Activate(ctx, r)
 	})
 	return err

@@ -35,7 +35,12 @@ func Rollback(ctx context.Context, opts *Options, rev string) (*Report, error) {
 		if rep.UpToDate {
 			return rep, nil
 		}
-		next := &instance.State{Time: now(), Manifest: s.st.Manifest, Config: s.st.Config, Vars: s.st.Vars, KeepRevisions: s.keepRevisions()}
+		acct, err := s.account(ctx, rec.User, rec.Group, nil)
+		if err != nil {
+			return nil, err
+		}
+		next := &instance.State{Time: now(), Manifest: s.st.Manifest, Config: s.st.Config, Vars: s.st.Vars, KeepRevisions: s.keepRevisions(),
+			User: rec.User, Group: rec.Group}
 		e := &instance.Event{Action: "rollback", Manifest: s.st.Manifest}
 		if e.Manifest == "" {
 			e.Manifest = s.st.Config
@@ -44,7 +49,7 @@ func Rollback(ctx context.Context, opts *Options, rev string) (*Report, error) {
 			e.User = u.Username
 		}
 		run := &apply.Run{Instance: s.in, State: s.st, Plan: p, Recipes: opts.Recipes, Store: s.store(),
-			Next: next, Event: e, Offline: opts.Offline, Funcs: config.TemplateFuncs(), Progress: opts.Progress}
+			Next: next, Event: e, Offline: opts.Offline, Funcs: config.TemplateFuncs(), Progress: opts.Progress, Account: acct}
 		err = apply.Apply(ctx, run)
 		rep.Warnings = append(rep.Warnings, run.Warnings...)
 		return rep, err

@@ -79,10 +79,14 @@ func (s *session) run(ctx context.Context, p *plan.Plan, src *source.Source, ev 
 	if err != nil {
 		return nil, err
 	}
+	acct, err := s.account(ctx, p.User, p.Group, ev.Config.Config)
+	if err != nil {
+		return nil, err
+	}
 	r := &apply.Run{
 		Instance: s.in, State: s.st, Plan: p, Recipes: s.opts.Recipes, Store: s.store(), Next: next,
 		Go: ev.Env, Sources: sourcesOf(ev.Versions), Offline: s.opts.Offline, Funcs: config.TemplateFuncs(), Progress: s.opts.Progress,
-		NoActivate: s.opts.NoActivate,
+		NoActivate: s.opts.NoActivate, Account: acct,
 	}
 	if !p.UpToDate(s.in, s.st) {
 		r.Event = s.event(ctx, src, ovs)
@@ -97,7 +101,8 @@ func (s *session) run(ctx context.Context, p *plan.Plan, src *source.Source, ev 
 // config came from, the variables it was given, and its inputs'
 // fingerprint.
 func (s *session) nextState(ctx context.Context, src *source.Source, ev *evaluate.Result, ovs []overlay.Overlay) (*instance.State, error) {
-	st := &instance.State{Time: now(), Config: src.ConfigPath(), KeepRevisions: ev.Config.Settings.KeepRevisions}
+	set := ev.Config.Settings
+	st := &instance.State{Time: now(), Config: src.ConfigPath(), KeepRevisions: set.KeepRevisions, User: set.User, Group: set.Group}
 	if m := src.Opened(); m != nil {
 		st.Manifest, st.Config = m.Spec, src.Config
 	}

@@ -207,5 +207,8 @@ func Activate(ctx context.Context, r *Run) error {
 	}
 	defer done()
 	r.Plan = nil // every part has changed
+	if err := r.give(); err != nil {
+		return err
+	}
 	return r.activate(ctx, r.Instance.CurrentRevision())
 }

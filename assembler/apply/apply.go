@@ -18,6 +18,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty/function"
 
+	"github.com/assemble-build/assemble/assembler/account"
 	"github.com/assemble-build/assemble/assembler/fsutil"
 	"github.com/assemble-build/assemble/assembler/gocmd"
 	"github.com/assemble-build/assemble/assembler/instance"
@@ -60,6 +61,9 @@ type Run struct {
 	Progress progress.Func
 	// NoActivate leaves the activation steps to Activate.
 	NoActivate bool
+	// Account is the system account the instance runs as, nil for none:
+	// it is given its directories before the activation steps run.
+	Account *account.Account
 
 	// Warnings collects what the run has to say that is not an error.
 	Warnings []string

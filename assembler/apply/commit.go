@@ -45,6 +45,9 @@ func (r *Run) commit(ctx context.Context, j *journal, tx *txn.Txn) error {
 	t := time.Now()
 	_ = os.Chtimes(filepath.Join(in.Revision(j.Revision), plan.RecordFile), t, t)
 	failpoint("after-switch")
+	if err := r.give(); err != nil {
+		return r.undo(ctx, j, tx, err)
+	}
 	if !r.NoActivate {
 		if err := r.activate(ctx, j.Revision); err != nil {
 			return r.undo(ctx, j, tx, err)

@@ -59,6 +59,9 @@ type Settings struct {
 	AllowLocal          bool
 	GoEnv               map[string]string
 	KeepRevisions       int
+	// User and Group are the system account the instance runs as, ""
+	// when it runs as whoever installs it.
+	User, Group string
 }
 
 // Result is an evaluated config.
@@ -249,6 +252,10 @@ func (e *evaluator) run() {
 		},
 	}
 	e.evalSettings()
+	// The instance's account is known only now: parts see it as
+	// instance.user and instance.group.
+	e.opts.Instance.User, e.opts.Instance.Group = e.res.Settings.User, e.res.Settings.Group
+	e.root.Variables["instance"] = instanceValue(e.opts.Instance)
 	e.evalPins()
 	e.evalParts()
 }
@@ -262,6 +269,7 @@ func instanceValue(in recipe.Instance) cty.Value {
 			attrs[k] = cty.UnknownVal(cty.String)
 		}
 	}
+	attrs["user"], attrs["group"] = cty.StringVal(in.User), cty.StringVal(in.Group)
 	return cty.ObjectVal(attrs)
 }
 

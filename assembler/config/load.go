@@ -89,11 +89,13 @@ var buildoutAttrs = map[string]cty.Type{
 	"allow_local":           cty.Bool,
 	"go_env":                cty.Map(cty.String),
 	"keep_revisions":        cty.Number,
+	"user":                  cty.String,
+	"group":                 cty.String,
 }
 
 var buildoutSchema = func() *hcl.BodySchema {
 	s := &hcl.BodySchema{}
-	for _, n := range []string{"parts", "allow_picked_versions", "show_picked_versions", "allow_local", "go_env", "keep_revisions"} {
+	for _, n := range []string{"parts", "allow_picked_versions", "show_picked_versions", "allow_local", "go_env", "keep_revisions", "user", "group"} {
 		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: n})
 	}
 	return s

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"math/big"
+	"regexp"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -57,6 +58,7 @@ func (e *evaluator) evalSettings() {
 			s.KeepRevisions = int(n)
 		}
 	}
+	e.evalAccount(val)
 	s.GoEnv = map[string]string{}
 	if v := val("go_env"); v.IsWhollyKnown() && !v.IsNull() {
 		for it := v.ElementIterator(); it.Next(); {
@@ -96,6 +98,39 @@ func (e *evaluator) evalSettings() {
 			continue
 		}
 		s.Parts = append(s.Parts, name)
+	}
+}
+
+// validAccount is what useradd accepts as a portable user or group name.
+var validAccount = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,30}$`)
+
+// evalAccount settles the instance's user and group. The group is the
+// user's own unless set apart; a group without a user means nothing.
+func (e *evaluator) evalAccount(val func(string) cty.Value) {
+	b, s := e.cfg.Buildout, &e.res.Settings
+	for _, n := range []string{"user", "group"} {
+		v := val(n)
+		if !v.IsKnown() || v.IsNull() || v.AsString() == "" {
+			continue
+		}
+		name := v.AsString()
+		if !validAccount.MatchString(name) {
+			e.diag(attrError(b.Final(n), "Invalid "+n,
+				fmt.Sprintf("%q is not a %s name useradd takes: lower-case letters, digits, '_' and '-', starting with a letter or '_', at most 31 of them.", name, n)))
+			continue
+		}
+		if n == "user" {
+			s.User = name
+		} else {
+			s.Group = name
+		}
+	}
+	switch {
+	case s.User == "" && s.Group != "":
+		e.diag(attrError(b.Final("group"), "Group without a user", "group is the group of the instance's user: set user too."))
+		s.Group = ""
+	case s.User != "" && s.Group == "":
+		s.Group = s.User
 	}
 }
 

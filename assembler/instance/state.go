@@ -34,6 +34,10 @@ type State struct {
 	// KeepRevisions is the config's keep_revisions, for commands that do
 	// not read the config.
 	KeepRevisions int `json:"keep_revisions,omitempty"`
+	// User and Group are the account the instance runs as, for commands
+	// that do not read the config (exec, remove --delete-user).
+	User  string `json:"user,omitempty"`
+	Group string `json:"group,omitempty"`
 
 	Parts []PartState `json:"parts"`
 

@@ -70,12 +70,14 @@ type Plan struct {
 	// Built says the revision exists already, complete: parts that install
 	// into the revision are not run again.
 	Built bool
+	// User and Group are the account the instance runs as, "" for none.
+	User, Group string
 }
 
 // New plans the install of the evaluated config res into in, which holds
 // what st records.
 func New(in *instance.Instance, st *instance.State, res *config.Result) *Plan {
-	p := &Plan{Parts: make([]*Part, len(res.Parts))}
+	p := &Plan{Parts: make([]*Part, len(res.Parts)), User: res.Settings.User, Group: res.Settings.Group}
 	each(len(res.Parts), func(i int) {
 		cp := res.Parts[i]
 		rp := cp.Part
@@ -93,7 +95,7 @@ func New(in *instance.Instance, st *instance.State, res *config.Result) *Plan {
 
 // FromRecord plans going back to a revision, whose parts rec holds.
 func FromRecord(in *instance.Instance, st *instance.State, rec *Record) *Plan {
-	p := &Plan{Revision: rec.Revision, Parts: rec.Parts}
+	p := &Plan{Revision: rec.Revision, Parts: rec.Parts, User: rec.User, Group: rec.Group}
 	p.compare(in, st)
 	return p
 }
@@ -108,6 +110,12 @@ func digest(p *Part) (string, map[string]string) {
 	fmt.Fprintf(h, "part v1\n%s\noutside=%v\n", spec.Name, p.Outside)
 	if p.Replace {
 		fmt.Fprintf(h, "replace\n")
+	}
+	// What a part makes belongs to the instance's account, and its
+	// services run as it: another account is another part. An instance
+	// without one keeps the digests it had before accounts existed.
+	if in := p.Part.Instance; in.User != "" {
+		fmt.Fprintf(h, "account=%s:%s\n", in.User, in.Group)
 	}
 	for _, o := range spec.Options {
 		v := p.Part.Options[o.Name]

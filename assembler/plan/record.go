@@ -24,13 +24,17 @@ const RecordFile = "parts.json"
 type Record struct {
 	Revision string
 	Instance string
-	Time     time.Time
-	Parts    []*Part
+	// User and Group are the instance's account, as the config set it.
+	User, Group string
+	Time        time.Time
+	Parts       []*Part
 }
 
 type recordJSON struct {
 	Revision string      `json:"revision"`
 	Instance string      `json:"instance"`
+	User     string      `json:"user,omitempty"`
+	Group    string      `json:"group,omitempty"`
 	Time     time.Time   `json:"time"`
 	Parts    []entryJSON `json:"parts"`
 }
@@ -52,7 +56,7 @@ type entryJSON struct {
 // Encode records the plan for instance name at time t. snap maps source
 // files to their copies in the revision's snapshot of the manifest.
 func (p *Plan) Encode(name string, t time.Time, snap map[string]string) ([]byte, error) {
-	r := recordJSON{Revision: p.Revision, Instance: name, Time: t, Parts: make([]entryJSON, len(p.Parts))}
+	r := recordJSON{Revision: p.Revision, Instance: name, User: p.User, Group: p.Group, Time: t, Parts: make([]entryJSON, len(p.Parts))}
 	errs := make([]error, len(p.Parts))
 	each(len(p.Parts), func(i int) {
 		if r.Parts[i], errs[i] = entry(p.Parts[i], snap); errs[i] != nil {
@@ -99,7 +103,8 @@ func ReadRecord(dir string, reg recipe.Registry, in recipe.Instance) (*Record, e
 	if err != nil {
 		return nil, err
 	}
-	rec := &Record{Revision: r.Revision, Instance: r.Instance, Time: r.Time}
+	rec := &Record{Revision: r.Revision, Instance: r.Instance, User: r.User, Group: r.Group, Time: r.Time}
+	in.User, in.Group = r.User, r.Group
 	for _, e := range r.Parts {
 		rc, ok := reg.Lookup(e.Recipe)
 		if !ok {

@@ -23,6 +23,10 @@ bin/activate sets them, and each variable of its current revision as
 ASSEMBLE_VAR_NAME (a string as it is, other values as JSON), over the
 environment exec is given (whose own ASSEMBLE_VAR_ settings it drops).
 
+Run as root for an instance whose config sets buildout.user, the command
+runs as that user (and its group), with USER, LOGNAME and HOME (the
+instance directory) to match.
+
 On Linux and the other Unix systems assemble becomes the command (exec),
 so its input, output, signals and exit status are the command's own.
 exec takes no hold on the instance: installs may run beside it.
@@ -49,7 +53,7 @@ exec takes no hold on the instance: installs may run beside it.
 			if err != nil {
 				return err
 			}
-			return execProgram(path, argv, e.Dir, e.Env)
+			return execProgram(path, argv, e.Dir, e.Env, e.Account)
 		},
 	}
 	// Flags after the instance name are the command's.

@@ -8,12 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+
+	"github.com/assemble-build/assemble/assembler/account"
 )
 
 // execProgram runs the program as a child, with assemble's input and
 // output, and exits with its exit status. Interrupts reach the child
 // from the console; assemble only waits for it.
-func execProgram(path string, argv []string, dir string, env []string) error {
+// Accounts are Unix's: a is always nil here.
+func execProgram(path string, argv []string, dir string, env []string, a *account.Account) error {
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Dir, cmd.Env = dir, env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr

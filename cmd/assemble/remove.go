@@ -13,7 +13,8 @@ import (
 )
 
 func newRemove(g *globals, stdin io.Reader) *cobra.Command {
-	var yes, deleteCheckouts bool
+	var yes bool
+	var ro assembler.RemoveOptions
 	cmd := &cobra.Command{
 		Use:   "remove NAME",
 		Short: "Uninstall and delete an instance",
@@ -21,7 +22,10 @@ func newRemove(g *globals, stdin io.Reader) *cobra.Command {
 taken back, unless their users edited them) and deletes the instance with
 its data in var/. It asks first, unless --yes. Developer checkouts in
 code/local are never deleted silently: remove refuses while there are any,
-unless --delete-checkouts; a checkout that is a symlink is only unlinked.`,
+unless --delete-checkouts; a checkout that is a symlink is only unlinked.
+The system user the instance ran as (buildout.user) stays unless
+--delete-user, and then only if no other instance under the root runs as
+it.`,
 		Args: exactArgs(1, "one instance name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := g.options(args[0])
@@ -32,7 +36,7 @@ unless --delete-checkouts; a checkout that is a symlink is only unlinked.`,
 					return fmt.Errorf("not removed")
 				}
 			}
-			warns, err := assembler.Remove(context.Background(), opts, deleteCheckouts)
+			warns, err := assembler.Remove(context.Background(), opts, ro)
 			g.done()
 			printWarnings(g, warns)
 			if err != nil {
@@ -43,6 +47,7 @@ unless --delete-checkouts; a checkout that is a symlink is only unlinked.`,
 		},
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask")
-	cmd.Flags().BoolVar(&deleteCheckouts, "delete-checkouts", false, "delete developer checkouts in code/local too")
+	cmd.Flags().BoolVar(&ro.DeleteCheckouts, "delete-checkouts", false, "delete developer checkouts in code/local too")
+	cmd.Flags().BoolVar(&ro.DeleteUser, "delete-user", false, "delete the instance's system user too (root only)")
 	return cmd
 }

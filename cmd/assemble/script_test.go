@@ -69,6 +69,11 @@ func TestScript(t *testing.T) {
 			case "postgres":
 				// In CI a missing server fails the script instead.
 				return testenv.PostgresInstalled() || os.Getenv("CI") == "true", nil
+			case "root":
+				// Root makes the system users buildout.user asks for. In
+				// CI, which runs as root, a missing useradd fails instead.
+				_, err := exec.LookPath("useradd")
+				return os.Geteuid() == 0 && (err == nil || os.Getenv("CI") == "true"), nil
 			case "systemd":
 				// systemd manages this system (sd_booted).
 				_, err := os.Stat("/run/systemd/system")
@@ -87,6 +92,7 @@ func TestScript(t *testing.T) {
 			"flipbyte":  cmdFlipByte,
 			"postgres":  cmdPostgres,
 			"unpack":    cmdUnpack,
+			"userdel":   cmdUserdel,
 		},
 	})
 }
@@ -316,4 +322,25 @@ func cmdUnpack(ts *testscript.TestScript, neg bool, args []string) {
 	m, err := archive.Extract(f, dir)
 	ts.Check(err)
 	ts.Logf("unpacked %d entries of instance %s, revision %s; dumps %v", len(m.Files), m.Instance, m.Revision, m.Dumps)
+}
+
+// cmdUserdel deletes system users a script makes, now if they exist
+// (left by a run cut short) and again when the script ends:
+//
+//	userdel asmt-lab
+func cmdUserdel(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: userdel NAME...")
+	}
+	del := func() {
+		for _, name := range args {
+			if exec.Command("id", "-u", name).Run() == nil {
+				if out, err := exec.Command("userdel", name).CombinedOutput(); err != nil {
+					ts.Logf("userdel %s: %v: %s", name, err, out)
+				}
+			}
+		}
+	}
+	del()
+	ts.Defer(del)
 }

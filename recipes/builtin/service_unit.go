@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -56,13 +57,18 @@ func UnitFile(p *recipe.Part) string {
 	return b.String()
 }
 
-// systemOnly writes what only a system unit may say: who it runs as,
-// and the sandbox, which a user's service manager cannot set up.
+// systemOnly writes what only a system unit may say: who it runs as
+// (the instance's user unless the part says), and the sandbox, which a
+// user's service manager cannot set up.
 func systemOnly(b *strings.Builder, p *recipe.Part) {
-	if u := p.String("user"); u != "" {
+	u, g := p.String("user"), p.String("group")
+	if u == "" {
+		u, g = p.Instance.User, cmp.Or(g, p.Instance.Group)
+	}
+	if u != "" {
 		line(b, "User", specifiers(u))
 	}
-	if g := p.String("group"); g != "" {
+	if g != "" {
 		line(b, "Group", specifiers(g))
 	}
 	if !p.Bool("hardening") {

@@ -87,6 +87,10 @@ type Instance struct {
 	Run   string
 	Tmp   string
 	Bin   string
+	// User and Group are the system account the instance runs as (the
+	// buildout block's user and group), "" when it runs as whoever
+	// installs it. Group is the user's own group when not set apart.
+	User, Group string
 }
 
 // NewInstance lays out the directories of the instance at dir.

@@ -1,0 +1,3 @@
+buildout {
+  group = "lava" # ERROR: Group without a user
+}
