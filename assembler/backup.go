@@ -41,7 +41,7 @@ func Backup(ctx context.Context, opts *Options, w io.Writer) (*BackupReport, err
 		}
 		defer os.RemoveAll(tmp)
 		r := &apply.Run{Instance: in, State: s.st, Recipes: opts.Recipes, Funcs: config.TemplateFuncs(), Progress: opts.Progress}
-		dumps, err := apply.Backup(ctx, r, rev, tmp)
+		dumps, live, err := apply.Backup(ctx, r, rev, tmp)
 		if err != nil {
 			return nil, fmt.Errorf("backing up instance %s: %w", in.Name, err)
 		}
@@ -49,7 +49,7 @@ func Backup(ctx context.Context, opts *Options, w io.Writer) (*BackupReport, err
 		if err != nil {
 			return nil, err
 		}
-		if err := s.archive(aw, rev, tmp, dumps); err != nil {
+		if err := s.archive(aw, rev, tmp, dumps, live); err != nil {
 			return nil, fmt.Errorf("backing up instance %s: %w", in.Name, err)
 		}
 		if err := aw.Close(); err != nil {
@@ -61,8 +61,9 @@ func Backup(ctx context.Context, opts *Options, w io.Writer) (*BackupReport, err
 	return rep, err
 }
 
-// archive adds what a backup holds, as restore expects it.
-func (s *session) archive(aw *archive.Writer, rev, tmp string, dumps []string) error {
+// archive adds what a backup holds, as restore expects it; live are
+// paths it leaves out.
+func (s *session) archive(aw *archive.Writer, rev, tmp string, dumps, live []string) error {
 	in := s.in
 	revDir := in.Revision(rev)
 	trees := [][2]string{
@@ -74,7 +75,7 @@ func (s *session) archive(aw *archive.Writer, rev, tmp string, dumps []string) e
 		trees = append(trees, [2]string{"dumps/" + d, filepath.Join(tmp, d)})
 	}
 	for _, t := range trees {
-		if err := aw.AddTree(t[0], t[1]); err != nil {
+		if err := aw.AddTree(t[0], t[1], live...); err != nil {
 			return err
 		}
 	}

@@ -147,14 +147,18 @@ func Delete(ctx context.Context, userName string) error {
 	return run(ctx, "userdel", userName)
 }
 
-// Give hands the account what o says it owns: Own as its own, Shared as
-// root's with group read access, and no access for others. Only root
+// Give hands the account what o says it owns: Own as its own, made if
+// missing, Shared as root's with group read access, and no access for
+// others. Only root
 // changes owners; anyone else runs as the account already.
 func (a *Account) Give(o Owned) error {
 	if os.Geteuid() != 0 {
 		return nil
 	}
 	for _, dir := range o.Own {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
 		if err := walk(dir, func(path string, fi fs.FileInfo) error {
 			return chown(path, fi, a.UID, a.GID)
 		}); err != nil {

@@ -8,9 +8,10 @@ import (
 )
 
 // give hands the instance's account what it owns (var, run and tmp) and
-// may read (etc), once the instance is on a revision and before its
-// services start as that account. Files assemble writes as root are
-// root's until then.
+// may read (etc): before the parts install, so that a server's files
+// can be made as the account, and again once the instance is on a
+// revision, before its services start as that account, for what the
+// install wrote as root.
 func (r *Run) give() error {
 	if r.Account == nil {
 		return nil

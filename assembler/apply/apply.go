@@ -106,6 +106,9 @@ func Apply(ctx context.Context, r *Run) error {
 	}
 	defer done()
 	r.Store.Clean()
+	if err := r.give(); err != nil {
+		return err
+	}
 	s, err := r.stage(ctx)
 	if err != nil {
 		s.abort()

@@ -11,13 +11,16 @@ import (
 )
 
 // Backup runs the backup steps of revision rev's parts, in order, each
-// into dir/PART, and returns the parts that wrote something there.
-func Backup(ctx context.Context, r *Run, rev, dir string) ([]string, error) {
-	var dumped []string
-	err := r.eachPart(rev, func(p *plan.Part) error {
+// into dir/PART, and returns the parts that wrote something there, and
+// the paths a backup leaves out (recipe.LiveData).
+func Backup(ctx context.Context, r *Run, rev, dir string) (dumped, live []string, err error) {
+	err = r.eachPart(rev, func(p *plan.Part) error {
 		b, ok := p.Recipe.(recipe.Backer)
 		if !ok {
 			return nil
+		}
+		if l, ok := p.Recipe.(recipe.LiveData); ok {
+			live = append(live, l.LiveData(p.Part)...)
 		}
 		out := filepath.Join(dir, p.Part.Name)
 		if err := os.Mkdir(out, 0o700); err != nil {
@@ -31,7 +34,7 @@ func Backup(ctx context.Context, r *Run, rev, dir string) ([]string, error) {
 		}
 		return nil
 	})
-	return dumped, err
+	return dumped, live, err
 }
 
 // Restore has each part of revision rev that loads data back, and has

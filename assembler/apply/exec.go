@@ -5,16 +5,42 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/assemble-build/assemble/assembler/account"
 )
 
 // Run runs a program for the part, with the instance's bin first on PATH
 // and the instance named in the environment.
 func (h *host) Run(ctx context.Context, argv []string, dir string, env map[string]string) error {
+	return h.runProgram(ctx, argv, dir, env, nil)
+}
+
+// RunAsUser runs a program as Run does, but as the instance's user when
+// assemble runs as root for an instance with one.
+func (h *host) RunAsUser(ctx context.Context, argv []string, dir string, env map[string]string) error {
+	in := h.p.Part.Instance
+	if in.User == "" || os.Geteuid() != 0 {
+		return h.Run(ctx, argv, dir, env)
+	}
+	a, err := account.Lookup(in.User, in.Group)
+	if err != nil {
+		return h.errorf("%v", err)
+	}
+	env = maps.Clone(env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	env["USER"], env["LOGNAME"], env["HOME"] = a.User, a.User, in.Dir
+	return h.runProgram(ctx, argv, dir, env, a)
+}
+
+func (h *host) runProgram(ctx context.Context, argv []string, dir string, env map[string]string, as *account.Account) error {
 	if h.phase == "install" {
 		failpoint("building")
 	}
@@ -38,7 +64,7 @@ func (h *host) Run(ctx context.Context, argv []string, dir string, env map[strin
 		environ = append(environ, k+"="+v)
 	}
 	shown := strings.Join(argv, " ")
-	if err := h.exec(ctx, append([]string{lookPath(argv[0], path)}, argv[1:]...), dir, environ); err != nil {
+	if err := h.run(ctx, append([]string{lookPath(argv[0], path)}, argv[1:]...), dir, environ, nil, as); err != nil {
 		return fmt.Errorf("%s: %w", shown, err)
 	}
 	return nil
@@ -59,19 +85,17 @@ func lookPath(name, path string) string {
 	return name
 }
 
-// exec runs a program with its output in the run's log, and in the
-// error, shortened, when it fails.
-func (h *host) exec(ctx context.Context, argv []string, dir string, environ []string) error {
-	return h.run(ctx, argv, dir, environ, nil)
-}
-
-// run is exec with the program's standard output read through stdout,
-// when not nil, on its way to where exec puts it.
-func (h *host) run(ctx context.Context, argv []string, dir string, environ []string, stdout func(io.Writer) io.Writer) error {
+// run runs a program, as account as when not nil, with its output in the
+// run's log, and in the error, shortened, when it fails. Its standard
+// output goes through stdout, when not nil, on its way.
+func (h *host) run(ctx context.Context, argv []string, dir string, environ []string, stdout func(io.Writer) io.Writer, as *account.Account) error {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = environ
 	cmd.SysProcAttr = childAttr()
+	if as != nil {
+		cmd.SysProcAttr = asAccount(cmd.SysProcAttr, as)
+	}
 	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
 	fmt.Fprintf(h.log, "== %s: %s\n", h.p.Part.Name, strings.Join(argv, " "))
 	var out lockedBuffer // stdout and stderr are copied by goroutines of their own

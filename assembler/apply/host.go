@@ -308,7 +308,7 @@ func (h *host) Go(ctx context.Context, dir string, env map[string]string, args .
 	} else if err = h.verifyModules(); err != nil {
 		return h.errorf("%w", err)
 	} else {
-		err = h.run(ctx, append([]string{"go"}, args...), dir, environ, nil)
+		err = h.run(ctx, append([]string{"go"}, args...), dir, environ, nil, nil)
 	}
 	if err != nil {
 		if len(h.group) > 1 {
@@ -335,7 +335,7 @@ func (h *host) build(ctx context.Context, dir string, environ, args []string) (e
 		checked <- err
 	}()
 	ev := h.newEvents()
-	err = h.run(ctx, append([]string{"go", "build", "-v", "-json"}, args...), dir, environ, ev.wrap)
+	err = h.run(ctx, append([]string{"go", "build", "-v", "-json"}, args...), dir, environ, ev.wrap, nil)
 	ev.done(err == nil)
 	return err, <-checked
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -66,13 +67,20 @@ func NewWriter(w io.Writer, m Manifest) (*Writer, error) {
 
 // AddTree adds the tree at dir as name/…, in sorted order. Sockets and
 // other special files are left out: they are remade by what made them.
-func (w *Writer) AddTree(name, dir string) error {
+// So are the paths in skip, and what is under them.
+func (w *Writer) AddTree(name, dir string, skip ...string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if os.IsNotExist(err) && p == dir {
 				return nil
 			}
 			return err
+		}
+		if slices.Contains(skip, p) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		rel, err := filepath.Rel(dir, p)
 		if err != nil {

@@ -82,17 +82,18 @@ func TestScript(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":     cmdExits,
-			"tamper":    cmdTamper,
-			"checkout":  cmdCheckout,
-			"hold":      cmdHold,
-			"release":   cmdRelease,
-			"targz":     cmdTargz,
-			"sha256env": cmdSha256Env,
-			"flipbyte":  cmdFlipByte,
-			"postgres":  cmdPostgres,
-			"unpack":    cmdUnpack,
-			"userdel":   cmdUserdel,
+			"exits":      cmdExits,
+			"tamper":     cmdTamper,
+			"checkout":   cmdCheckout,
+			"hold":       cmdHold,
+			"release":    cmdRelease,
+			"targz":      cmdTargz,
+			"sha256env":  cmdSha256Env,
+			"flipbyte":   cmdFlipByte,
+			"postgres":   cmdPostgres,
+			"unpack":     cmdUnpack,
+			"userdel":    cmdUserdel,
+			"sharedroot": cmdSharedRoot,
 		},
 	})
 }
@@ -343,4 +344,29 @@ func cmdUserdel(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	del()
 	ts.Defer(del)
+}
+
+// cmdSharedRoot points ASSEMBLE_ROOT at a directory other users can
+// reach, unlike $WORK, for an instance whose user runs a server there;
+// it is removed when the script ends:
+//
+//	sharedroot
+func cmdSharedRoot(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) > 0 {
+		ts.Fatalf("usage: sharedroot")
+	}
+	dir, err := os.MkdirTemp("", "assemble-root-")
+	ts.Check(err)
+	ts.Check(os.Chmod(dir, 0o755))
+	ts.Defer(func() {
+		// The store's entries are read-only.
+		filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+			if err == nil && fi.IsDir() {
+				os.Chmod(p, 0o755)
+			}
+			return nil
+		})
+		os.RemoveAll(dir)
+	})
+	ts.Setenv("ASSEMBLE_ROOT", dir)
 }

@@ -25,6 +25,7 @@ func RecipesWith(s Settings) recipe.Registry {
 	return recipe.Registry{
 		"systemd.service":     &Service{Systemctl: s.Systemctl, Off: s.NoServices},
 		"postgresql.database": Database{},
+		"postgresql.cluster":  &Cluster{},
 		"go.build":            GoBuild{},
 		"template":            Template{},
 		"file":                File{},

@@ -59,6 +59,10 @@ type Host interface {
 	// Run runs a program (argv[0] is looked up in PATH, with the
 	// instance's bin first) in dir with env added to the environment.
 	Run(ctx context.Context, argv []string, dir string, env map[string]string) error
+	// RunAsUser runs a program as Run does, but as the instance's user
+	// (Instance.User) when assemble runs as root for an instance with
+	// one: a server the part sets up, which refuses to run as root.
+	RunAsUser(ctx context.Context, argv []string, dir string, env map[string]string) error
 	// Functions are the functions a template may call.
 	Functions() map[string]function.Function
 	// Progress says what the part is doing now, such as "building

@@ -174,6 +174,14 @@ type Restorer interface {
 	Restore(ctx context.Context, p *Part, h Host, dir string) error
 }
 
+// LiveData is a Backer whose parts keep files under the instance that a
+// running server writes (a database cluster): a backup leaves them out,
+// since a copy taken while they change is no copy, and the dumps of the
+// databases in them stand for them.
+type LiveData interface {
+	LiveData(p *Part) []string
+}
+
 // Verifier is a recipe whose parts keep something assemble verify does
 // not know of: a cache it fills and uses again, such as downloads. (The
 // files a part installs, the revision's binaries and the store entries,
