@@ -57,16 +57,11 @@ proxy:
 	$(GO) test ./internal/modproxy -run TestProxyUpToDate -update
 
 # The main job on the bundled example, offline: modules come from the
-# proxy in testdata/proxy. Instances go under ./demo (make clean removes it).
+# proxy in testdata/proxy. Instances go under ./demo (make clean removes
+# it). configs/demo.sh says what it leaves out on this host.
 DEMO_ROOT := $(CURDIR)/demo
 demo: build
-	$(BIN) install dev --root $(DEMO_ROOT) -c configs/buildout.hcl
-	$(BIN) status dev --root $(DEMO_ROOT)
-	$(DEMO_ROOT)/instances/dev/bin/lava-server --version
-	$(BIN) install prod --root $(DEMO_ROOT) -c configs/buildout-production.hcl
-	$(BIN) versions -c configs/buildout-production.hcl
-	$(DEMO_ROOT)/instances/prod/bin/lava-server --version
-	$(BIN) verify prod --root $(DEMO_ROOT)
+	sh configs/demo.sh $(BIN) $(DEMO_ROOT)
 
 clean:
 	chmod -R u+w demo 2>/dev/null || true

@@ -22,11 +22,13 @@ type Step struct {
 
 // Report says what a run did, or would do.
 type Report struct {
-	Instance string            `json:"instance"`
-	Dir      string            `json:"dir"`
-	Revision string            `json:"revision"`
-	Previous string            `json:"previous,omitempty"`
-	UpToDate bool              `json:"up_to_date"`
+	Instance string `json:"instance"`
+	Dir      string `json:"dir"`
+	Revision string `json:"revision"`
+	Previous string `json:"previous,omitempty"`
+	UpToDate bool   `json:"up_to_date"`
+	// User is the system user the instance runs as, "" for none.
+	User     string            `json:"user,omitempty"`
 	Steps    []Step            `json:"parts"`
 	Overlays []overlay.Overlay `json:"overlays,omitempty"`
 	Warnings []string          `json:"warnings,omitempty"`
@@ -49,7 +51,7 @@ func (r *Report) Count(a plan.Action) int {
 // report describes plan p, made from ev.
 func (s *session) report(p *plan.Plan, ev *evaluate.Result, ovs []overlay.Overlay) *Report {
 	rep := &Report{Instance: s.in.Name, Dir: s.in.Dir, Revision: p.Revision, Previous: s.in.CurrentRevision(),
-		UpToDate: p.UpToDate(s.in, s.st), Overlays: ovs, Warnings: s.warns}
+		UpToDate: p.UpToDate(s.in, s.st), User: p.User, Overlays: ovs, Warnings: s.warns}
 	for _, pp := range p.Parts {
 		rep.Steps = append(rep.Steps, Step{Part: pp.Part.Name, Recipe: pp.Part.Recipe, Action: pp.Action, Reason: pp.Reason, Outside: pp.Outside})
 	}

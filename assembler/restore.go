@@ -155,12 +155,15 @@ func installFrom(ctx context.Context, opts *Options, tmp string, m *archive.Mani
 		return 0, err
 	}
 	same := opts.Name == m.Instance
-	parts := partFiles(st, tmp, m.Dir)
+	parts, trees := partFiles(st, tmp, m.Dir)
 	// Put back where they were, the files parts wrote are what the
 	// install writes; elsewhere (another root, another host) they would
 	// differ, and the install writes its own.
 	if same && m.Dir == in.Dir {
-		if _, err := putFiles(in.Dir, tmp, m, func(rel string, f archive.File) bool { return f.Kind == "dir" || f.Kind == "file" && parts[rel] }); err != nil {
+		pick := func(rel string, f archive.File) bool {
+			return !inTree(rel, trees) && (f.Kind == "dir" || f.Kind == "file" && parts[rel])
+		}
+		if _, err := putFiles(in.Dir, tmp, m, pick); err != nil {
 			return 0, err
 		}
 	}

@@ -16,9 +16,12 @@ import (
 
 // partFiles maps what the backed-up instance's parts wrote, by path
 // relative to its directory (dir), to whether it is in the archive as
-// the part wrote it: not edited since.
-func partFiles(st *instance.State, tmp, dir string) map[string]bool {
+// the part wrote it: not edited since. It also returns the trees parts
+// staged whole (an archive extracted), which an install makes only
+// where nothing is.
+func partFiles(st *instance.State, tmp, dir string) (map[string]bool, []string) {
 	out := map[string]bool{}
+	var trees []string
 	for _, p := range st.Parts {
 		for _, x := range p.Paths {
 			rel, err := filepath.Rel(dir, x.Path)
@@ -29,10 +32,23 @@ func partFiles(st *instance.State, tmp, dir string) map[string]bool {
 			if x.Kind == "file" && x.Hash != "" {
 				as = plan.FileHash(filepath.Join(tmp, "instance", rel)) == x.Hash
 			}
+			if x.Kind == "tree" {
+				trees = append(trees, filepath.ToSlash(rel))
+			}
 			out[filepath.ToSlash(rel)] = as
 		}
 	}
-	return out
+	return out, trees
+}
+
+// inTree reports whether rel is one of trees or lies under one.
+func inTree(rel string, trees []string) bool {
+	for _, t := range trees {
+		if rel == t || strings.HasPrefix(rel, t+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // putFiles puts back the entries of etc/ and var/ unpacked in tmp that

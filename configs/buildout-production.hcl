@@ -1,5 +1,8 @@
 # Production: everything in buildout.hcl, every module pinned, no
-# developer overlays, and an Apache site in front of the server.
+# developer overlays, an Apache site in front of the server, and what a
+# lab host runs: a system user per instance, a PostgreSQL database on the
+# server the libpq environment names (PGHOST…), and the services. Install
+# it as root.
 
 extends = ["buildout.hcl"]
 
@@ -7,7 +10,21 @@ buildout {
   allow_picked_versions = false
   allow_local           = false
   show_picked_versions  = false
-  parts                 = concat(base.parts, ["apache-site", "apache-enable", "check"])
+  parts                 = concat(base.parts, ["db", "apache-site", "apache-enable", "check"])
+  user                  = "lava-${instance.name}"
+}
+
+variable "services" {
+  default = true
+}
+
+part "db" {
+  recipe = "postgresql.database"
+  name   = var.db_name != "" ? var.db_name : "lava_${instance.name}"
+}
+
+part "settings" {
+  vars = merge(base.vars, { db = part.db.name, dsn = part.db.dsn })
 }
 
 variable "server_name" {

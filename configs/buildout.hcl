@@ -1,9 +1,10 @@
 # A LAVA-like lab: a server and a dispatcher built from Go modules, their
-# settings rendered from templates into the instance's etc/, and the data
-# directories under var/. buildout-production.hcl extends this file.
+# settings rendered from templates into the instance's etc/, the data
+# directories under var/, and, with services = true, the two run as
+# systemd services. buildout-production.hcl extends this file.
 
 buildout {
-  parts                 = ["server", "dispatcher", "cli", "settings", "dispatcher-settings", "media", "logs", "static"]
+  parts                 = ["server", "dispatcher", "cli", "settings", "dispatcher-settings", "media", "logs", "static", "server-service", "dispatcher-service"]
   allow_picked_versions = true
   show_picked_versions  = true
   go_env = {
@@ -18,6 +19,18 @@ variable "http_port" {
   type        = number
   default     = 8000
   description = "port lava-server listens on"
+}
+
+variable "services" {
+  type        = bool
+  default     = false
+  description = "run lava-server and lava-dispatcher as systemd services"
+}
+
+variable "unit_dir" {
+  type        = string
+  default     = ""
+  description = "where the services' units go; empty: /etc/systemd/system as root, else ~/.config/systemd/user"
 }
 
 variable "db_name" {
@@ -78,6 +91,7 @@ part "settings" {
     version  = part.server.version
     listen   = "127.0.0.1:${var.http_port}"
     db       = var.db_name != "" ? var.db_name : "lava_${instance.name}"
+    dsn      = "" # no database server: production gives one
     media    = part.media.path
     static   = part.static.path
     logs     = part.logs.path
@@ -93,4 +107,26 @@ part "dispatcher-settings" {
     dispatcher = part.dispatcher.bin["lava-dispatcher"]
     logs       = part.logs.path
   }
+}
+
+# The server serves HTTP on the settings' listen address; the dispatcher
+# asks it for work. A unit per part and instance, named
+# assemble-PART@INSTANCE.service, running as the instance's user (see
+# buildout-production.hcl) and restarted when its binary or settings
+# change.
+part "server-service" {
+  recipe                 = "systemd.service"
+  enabled                = var.services
+  exec_start             = [part.server.bin["lava-server"], "--config", part.settings.path]
+  unit_dir               = var.unit_dir != "" ? var.unit_dir : null
+  allow_outside_instance = true
+}
+
+part "dispatcher-service" {
+  recipe                 = "systemd.service"
+  enabled                = var.services
+  exec_start             = [part.dispatcher.bin["lava-dispatcher"], "--config", part.dispatcher-settings.path]
+  requires               = [part.server-service.unit]
+  unit_dir               = var.unit_dir != "" ? var.unit_dir : null
+  allow_outside_instance = true
 }

@@ -62,12 +62,15 @@ func (r *Result) Annotate() *Annotation {
 		a.Files = append(a.Files, f.Name)
 	}
 	bb := AnnotationBlock{Type: "buildout"}
-	for _, name := range []string{"parts", "allow_picked_versions", "show_picked_versions", "allow_local", "go_env", "keep_revisions"} {
+	for _, name := range buildoutNames {
 		if def := c.Buildout.Final(name); def != nil {
 			bb.Attrs = append(bb.Attrs, r.attr(name, r.values[def.Attr], c.Buildout))
 			continue
 		}
 		v := buildoutDefaults[name]
+		if v.RawEquals(cty.StringVal("")) {
+			continue // user and group, unset: the instance runs as whoever installs it
+		}
 		if name == "parts" {
 			v = r.settingsParts()
 		}

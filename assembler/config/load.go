@@ -93,9 +93,12 @@ var buildoutAttrs = map[string]cty.Type{
 	"group":                 cty.String,
 }
 
+// buildoutNames are the settings in the order annotate shows them.
+var buildoutNames = []string{"parts", "allow_picked_versions", "show_picked_versions", "allow_local", "go_env", "keep_revisions", "user", "group"}
+
 var buildoutSchema = func() *hcl.BodySchema {
 	s := &hcl.BodySchema{}
-	for _, n := range []string{"parts", "allow_picked_versions", "show_picked_versions", "allow_local", "go_env", "keep_revisions", "user", "group"} {
+	for _, n := range buildoutNames {
 		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: n})
 	}
 	return s

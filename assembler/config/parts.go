@@ -290,6 +290,9 @@ func (e *evaluator) partRef(p *Part, def *Def, tr hcl.Traversal, byName map[stri
 	if t == nil {
 		return bad("Reference to undeclared part", fmt.Sprintf("There is no part %q.%s", step.Name, didYouMean(step.Name, e.partNames())))
 	}
+	if !t.enabled && !p.enabled {
+		return Ref{}, false // a disabled part's options mean nothing either
+	}
 	if !t.enabled {
 		return bad("Reference to a disabled part", fmt.Sprintf("Part %q is disabled (enabled = false), so it has no values to refer to.", step.Name))
 	}

@@ -17,6 +17,8 @@ var buildoutDefaults = map[string]cty.Value{
 	"allow_local":           cty.True,
 	"go_env":                cty.MapValEmpty(cty.String),
 	"keep_revisions":        cty.NumberIntVal(5),
+	"user":                  cty.StringVal(""),
+	"group":                 cty.StringVal(""),
 }
 
 func (e *evaluator) evalSettings() {

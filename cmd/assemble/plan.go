@@ -38,6 +38,9 @@ remove it, and the overlays it would build with. It changes nothing.`,
 				from = "nothing"
 			}
 			fmt.Fprintf(g.stdout, "instance %s: revision %s, from %s\n", rep.Instance, rep.Revision, from)
+			if rep.User != "" {
+				fmt.Fprintf(g.stdout, "  runs as user %s (made if missing)\n", rep.User)
+			}
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 			for _, s := range rep.Steps {
 				reason := s.Reason
