@@ -31,7 +31,7 @@ func Versions(ctx context.Context, opts *Options) (*evaluate.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	eopts := evaluate.Options{Recipes: opts.Recipes, Newest: opts.Newest, Offline: opts.Offline}
+	eopts := evaluate.Options{Recipes: opts.Recipes, Newest: opts.Newest, Offline: opts.Offline, ReportPicked: true}
 	if opts.LockFile != "" {
 		if eopts.Checks, err = evaluate.ReadLockCheck(opts.LockFile); err != nil {
 			return nil, err

@@ -2,9 +2,11 @@ package assembler
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/assemble-build/assemble/assembler/apply"
 	"github.com/assemble-build/assemble/assembler/plan"
+	"github.com/assemble-build/assemble/assembler/source"
 )
 
 // Install brings an instance up to date with its config: it settles
@@ -47,6 +49,12 @@ func Plan(ctx context.Context, opts *Options) (*Report, error) {
 	s, err := look(opts)
 	if err != nil {
 		return nil, err
+	}
+	// An instance that does not exist remembers no config: without one
+	// named, the name is more likely wrong than the instance new.
+	if src := source.New(opts.Flags, opts.Environ); !s.in.Exists() && src.Manifest == "" && src.Config == "" {
+		return nil, &UsageError{Err: fmt.Errorf("no instance %s under %s", s.in.Name, s.in.Root),
+			Hint: "'assemble plan NAME -c CONFIG' plans a new instance; 'assemble list' shows the instances there."}
 	}
 	src, ovs, err := s.inputs(ctx)
 	if err != nil {

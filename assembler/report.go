@@ -1,6 +1,8 @@
 package assembler
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/assemble-build/assemble/assembler/evaluate"
@@ -28,8 +30,10 @@ type Report struct {
 	Previous string `json:"previous,omitempty"`
 	UpToDate bool   `json:"up_to_date"`
 	// User is the system user the instance runs as, "" for none.
-	User     string            `json:"user,omitempty"`
-	Steps    []Step            `json:"parts"`
+	User  string `json:"user,omitempty"`
+	Steps []Step `json:"parts"`
+	// Versions are the modules whose version the plan changes.
+	Versions []VersionChange   `json:"versions,omitempty"`
 	Overlays []overlay.Overlay `json:"overlays,omitempty"`
 	Warnings []string          `json:"warnings,omitempty"`
 	// Picked are the picked versions, when the config asks to show them.
@@ -61,7 +65,42 @@ func (s *session) report(p *plan.Plan, ev *evaluate.Result, ovs []overlay.Overla
 	if ev != nil && ev.Config.Settings.ShowPickedVersions {
 		rep.Picked = ev.Versions.Unpinned()
 	}
+	if ev != nil {
+		rep.Versions = s.versionChanges(ev)
+	}
 	return rep
+}
+
+// VersionChange is a module whose version a plan changes: From is ""
+// for a module new to the instance, To for one it no longer builds.
+type VersionChange struct {
+	Path string `json:"path"`
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+}
+
+// versionChanges compares the versions ev resolved with those of the
+// current revision's lock.
+func (s *session) versionChanges(ev *evaluate.Result) []VersionChange {
+	old := map[string]string{}
+	if cur := s.in.CurrentRevision(); cur != "" {
+		if l, err := readLock(s.in.Revision(cur)); err == nil {
+			for _, m := range l.Modules {
+				old[m.Path] = m.Version
+			}
+		}
+	}
+	var out []VersionChange
+	for _, m := range ev.Versions.Modules {
+		if old[m.Path] != m.Version {
+			out = append(out, VersionChange{Path: m.Path, From: old[m.Path], To: m.Version})
+		}
+		delete(old, m.Path)
+	}
+	for _, p := range slices.Sorted(maps.Keys(old)) {
+		out = append(out, VersionChange{Path: p, From: old[p]})
+	}
+	return out
 }
 
 // unchanged describes an install that found nothing to do.

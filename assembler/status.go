@@ -7,23 +7,29 @@ import (
 
 	"github.com/assemble-build/assemble/assembler/apply"
 	"github.com/assemble-build/assemble/assembler/instance"
+	"github.com/assemble-build/assemble/assembler/lock"
 	"github.com/assemble-build/assemble/assembler/overlay"
+	"github.com/assemble-build/assemble/assembler/source"
 )
 
 // Status describes an instance.
 type Status struct {
-	Instance    string                `json:"instance"`
-	Dir         string                `json:"dir"`
-	Revision    string                `json:"revision"`
-	Installed   time.Time             `json:"installed"`
-	Manifest    string                `json:"manifest,omitempty"`
-	Config      string                `json:"config,omitempty"`
-	Vars        []instance.VarSetting `json:"vars,omitempty"`
-	Parts       []PartStatus          `json:"parts"`
-	Overlays    []OverlayStatus       `json:"overlays,omitempty"`
-	Revisions   []string              `json:"revisions"`
-	Locked      *instance.Holder      `json:"locked,omitempty"`
-	Interrupted bool                  `json:"interrupted,omitempty"`
+	Instance  string                `json:"instance"`
+	Dir       string                `json:"dir"`
+	Revision  string                `json:"revision"`
+	Installed time.Time             `json:"installed"`
+	Manifest  string                `json:"manifest,omitempty"`
+	Config    string                `json:"config,omitempty"`
+	Vars      []instance.VarSetting `json:"vars,omitempty"`
+	Parts     []PartStatus          `json:"parts"`
+	Overlays  []OverlayStatus       `json:"overlays,omitempty"`
+	// Modules are the modules of the current revision's lock, with
+	// their versions.
+	Modules []ModuleStatus `json:"modules,omitempty"`
+	// Revisions are the revisions kept, the one switched to last last.
+	Revisions   []string         `json:"revisions"`
+	Locked      *instance.Holder `json:"locked,omitempty"`
+	Interrupted bool             `json:"interrupted,omitempty"`
 }
 
 // PartStatus is an installed part and whether what it made is intact.
@@ -32,6 +38,14 @@ type PartStatus struct {
 	Recipe string `json:"recipe"`
 	State  string `json:"state"` // installed, edited, missing
 	Detail string `json:"detail,omitempty"`
+}
+
+// ModuleStatus is a module of the current revision, and the checkout
+// that replaced it, if one did.
+type ModuleStatus struct {
+	Path    string `json:"path"`
+	Version string `json:"version"`
+	Overlay string `json:"overlay,omitempty"`
 }
 
 // OverlayStatus is a developer checkout.
@@ -57,6 +71,9 @@ func GetStatus(ctx context.Context, root, name string) (*Status, error) {
 	_, jerr := os.Stat(in.JournalPath())
 	out := &Status{Instance: name, Dir: in.Dir, Revision: in.CurrentRevision(), Installed: st.Time,
 		Manifest: st.Manifest, Config: st.Config, Vars: st.Vars, Locked: in.Holder(), Interrupted: jerr == nil}
+	if out.Manifest != "" && out.Config == "" {
+		out.Config = source.DefaultConfig
+	}
 	for _, p := range st.Parts {
 		out.Parts = append(out.Parts, partStatus(p))
 	}
@@ -71,7 +88,24 @@ func GetStatus(ctx context.Context, root, name string) (*Status, error) {
 	if out.Revisions, err = in.Revisions(); err != nil {
 		return nil, err
 	}
+	if out.Revision != "" {
+		if l, err := readLock(in.Revision(out.Revision)); err == nil {
+			out.Modules = modulesOf(l)
+		}
+	}
 	return out, nil
+}
+
+func modulesOf(l *lock.Lock) []ModuleStatus {
+	over := map[string]string{}
+	for _, o := range l.Overlays {
+		over[o.Path] = o.Dir
+	}
+	var mods []ModuleStatus
+	for _, m := range l.Modules {
+		mods = append(mods, ModuleStatus{Path: m.Path, Version: m.Version, Overlay: over[m.Path]})
+	}
+	return mods
 }
 
 func partStatus(p instance.PartState) PartStatus {

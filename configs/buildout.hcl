@@ -9,7 +9,9 @@ buildout {
   show_picked_versions  = true
   go_env = {
     # The sample modules are served from a proxy directory in this
-    # repository, so the demo works offline.
+    # repository, so the demo works offline. A copy of this manifest
+    # elsewhere sets its own proxy here (https://proxy.golang.org, or a
+    # mirror); assemble says so if the directory is not there.
     GOPROXY   = "file://${manifest.dir}/../testdata/proxy"
     GONOSUMDB = "example.com"
   }

@@ -61,6 +61,12 @@ func (l *Loader) Load(path string) (*Config, hcl.Diagnostics) {
 	cfg, mdiags := merge(top, order)
 	diags = append(diags, mdiags...)
 	cfg.HCLFiles = ld.parser.Files()
+	// What follows a syntax error is read wrongly: a missing brace makes
+	// every later block look misplaced. Only the first syntax error of
+	// each file is worth reading.
+	if len(ld.syntax) > 0 {
+		return cfg, ld.syntax
+	}
 	return cfg, diags
 }
 
@@ -70,6 +76,7 @@ type loading struct {
 	parser   *hclparse.Parser
 	byAbs    map[string]*File
 	diags    hcl.Diagnostics
+	syntax   hcl.Diagnostics // the first syntax error of each file that has one
 }
 
 var fileSchema = &hcl.BodySchema{
@@ -142,6 +149,9 @@ func (ld *loading) file(name, abs string, rng *hcl.Range) *File {
 	}
 	hf, diags := parseHCL(ld.parser, src, name)
 	ld.diags = append(ld.diags, diags...)
+	if errs := diags.Errs(); len(errs) > 0 {
+		ld.syntax = append(ld.syntax, errs[0].(*hcl.Diagnostic))
+	}
 	f := &File{Name: name, Abs: abs, Dir: filepath.Dir(abs), Src: src, hcl: hf}
 	ld.byAbs[abs] = f
 	if hf == nil || hf.Body == nil {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -377,6 +378,9 @@ func (e *evaluator) evalPart(p *Part, byName map[string]*Part) {
 			if o.Path == recipe.SourcePath && !p.AllowOutside {
 				e.checkSource(def, v, e.opts.Manifest.Dir)
 			}
+			if o.Path == recipe.SourcePath {
+				e.checkSourceExists(def, v, e.opts.Manifest.Dir)
+			}
 		}
 		p.Options[o.Name] = v
 	}
@@ -436,6 +440,21 @@ func (e *evaluator) checkSource(def *Def, v cty.Value, dir string) {
 			e.diag(&hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Source outside the manifest",
 				Detail:  fmt.Sprintf("%s is outside the manifest directory %s. A part reads only what the manifest holds unless it sets allow_outside_instance = true.", p, dir),
+				Subject: def.Attr.Expr.Range().Ptr(),
+			})
+		}
+	}
+}
+
+// checkSourceExists reports a source in the manifest directory that is
+// not there, at evaluation rather than when the part installs. A source
+// elsewhere may be what another part makes.
+func (e *evaluator) checkSourceExists(def *Def, v cty.Value, dir string) {
+	for _, p := range pathsOf(v) {
+		if _, err := os.Stat(p); err != nil && fsutil.Within(dir, p) {
+			e.diag(&hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Missing source",
+				Detail:  fmt.Sprintf("%s: no such file in the manifest.", p),
 				Subject: def.Attr.Expr.Range().Ptr(),
 			})
 		}

@@ -11,6 +11,7 @@ package evaluate
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,6 +52,10 @@ type Options struct {
 	// each resolution are kept for the next install of any instance of
 	// the root; "" keeps nothing.
 	Cache string
+	// ReportPicked reports versions no pin gave as a warning where the
+	// config says allow_picked_versions = false, instead of refusing
+	// them: versions shows a release manager what to pin.
+	ReportPicked bool
 }
 
 // Result is a config evaluated with its module versions resolved.
@@ -85,13 +90,20 @@ func Evaluate(ctx context.Context, src *source.Source, opts Options) (*Result, e
 	}
 	out.Env = gocmd.NewEnv(src.Environ, user, res.Settings.GoEnv)
 	if out.Versions, err = versions(ctx, res, wants, out.Env, opts); err != nil {
+		// One cause, not one error per module it failed for.
+		if perr := checkProxy(res); perr != nil {
+			return nil, perr
+		}
 		return nil, err
 	}
 	for _, w := range out.Versions.Warnings {
 		out.Diags = append(out.Diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Pin below requirement", Detail: w})
 	}
 	if err := checkPicked(res, out.Versions); err != nil {
-		return nil, err
+		if !opts.ReportPicked {
+			return nil, err
+		}
+		out.Diags = append(out.Diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Picked versions", Detail: err.Error() + "\nAn install refuses them until they are pinned."})
 	}
 	mods, err := Modules(out.Versions, out.Env)
 	if err != nil {
@@ -101,6 +113,31 @@ func Evaluate(ctx context.Context, src *source.Source, opts Options) (*Result, e
 		return nil, err
 	}
 	return out, nil
+}
+
+// checkProxy explains a failed resolution by a file:// GOPROXY of the
+// config's go_env whose directory is not there (a manifest copied away
+// from the proxy it names relatively), once, rather than the go
+// command's error for each module. Where the module cache holds every
+// module nothing needs the proxy, and its absence is no error.
+func checkProxy(res *config.Result) error {
+	proxy := res.Settings.GoEnv["GOPROXY"]
+	for _, p := range strings.FieldsFunc(proxy, func(c rune) bool { return c == ',' || c == '|' }) {
+		u, err := url.Parse(p)
+		if err != nil || u.Scheme != "file" {
+			continue
+		}
+		if _, err := os.Stat(filepath.FromSlash(u.Path)); err == nil {
+			continue
+		}
+		at := "the config"
+		if def := res.Config.Buildout.Final("go_env"); def != nil {
+			at = fmt.Sprintf("%s:%d", def.Attr.Range.Filename, def.Attr.Range.Start.Line)
+		}
+		return fmt.Errorf("%w: go_env sets GOPROXY (%s) to %s, and %s is not there. Point it at a module proxy that has the modules: a directory (file://…), or https://proxy.golang.org",
+			config.ErrConfig, at, proxy, filepath.Clean(filepath.FromSlash(u.Path)))
+	}
+	return nil
 }
 
 // checkOverlays refuses developer overlays where the config says

@@ -44,7 +44,7 @@ func (r *resolver) pickRoots(ctx context.Context) error {
 		versions, qerrs := r.listVersions(ctx, query)
 		for _, rt := range query {
 			if err := qerrs[rt.path]; err != nil {
-				errs = append(errs, err)
+				errs = append(errs, r.unknown(rt, err))
 				continue
 			}
 			errs = append(errs, r.pickNewest(rt, versions[rt.path]))
@@ -261,7 +261,7 @@ func (r *resolver) listVersions(ctx context.Context, roots []*root) (map[string]
 			if err == nil {
 				err = errors.New("the go command listed no versions")
 			}
-			errs[rt.path] = r.goError(rt.path, err)
+			errs[rt.path] = r.goError(rt.path, ownLines(err, rt.path))
 		}
 	}
 	return versions, errs

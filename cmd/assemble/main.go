@@ -97,19 +97,12 @@ remembers, else the current directory.
 Exit status: 0 success, 1 other errors, 2 usage, 3 configuration,
 4 version resolution, 5 install failure, 6 instance locked, 7 verify
 found differences.`,
-		SilenceUsage:      true,
-		SilenceErrors:     true,
-		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		// cobra's completion command: assemble completion bash|zsh|fish|powershell.
+		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	pf := root.PersistentFlags()
-	pf.StringVarP(&g.flags.Config, "config", "c", "", "top config `file` (default $ASSEMBLE_CONFIG, else buildout.hcl)")
-	pf.StringVar(&g.flags.Manifest, "manifest", "", "manifest the config is in: a directory, or a git `URL#ref` (default $ASSEMBLE_MANIFEST)")
-	pf.StringVar(&g.flags.Root, "root", "", "`directory` instances live under (default $ASSEMBLE_ROOT, else $XDG_DATA_HOME/assemble or ~/.local/share/assemble)")
-	pf.StringArrayVar(&g.flags.Vars, "var", nil, "set a variable, `NAME=VALUE` (repeatable; also ASSEMBLE_VAR_NAME)")
-	pf.DurationVar(&g.wait, "wait", 0, "wait up to `DURATION` (like 30s) for another assemble to finish with the instance")
-	pf.BoolVarP(&g.quiet, "quiet", "q", false, "say nothing on stderr while working; errors and warnings still")
-	pf.BoolVar(&g.noServices, "no-services", false, "write service units, but start, restart and stop none")
 	root.AddCommand(
 		newInstall(g, false),
 		newInstall(g, true),
@@ -129,6 +122,7 @@ found differences.`,
 		newVersions(g),
 		newVersion(g),
 	)
+	g.addFlags(root)
 	return root
 }
 

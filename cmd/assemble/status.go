@@ -81,8 +81,10 @@ func writeStatus(w io.Writer, s *assembler.Status) {
 	}
 	fmt.Fprintf(tw, "revision\t%s\n", rev)
 	cfg := s.Config
-	if s.Manifest != "" {
+	if s.Manifest != "" && s.Config != "" {
 		cfg = s.Manifest + " (" + s.Config + ")"
+	} else if s.Manifest != "" {
+		cfg = s.Manifest
 	}
 	fmt.Fprintf(tw, "config\t%s\n", cfg)
 	for _, v := range s.Vars {
@@ -94,8 +96,20 @@ func writeStatus(w io.Writer, s *assembler.Status) {
 	if s.Interrupted {
 		fmt.Fprintf(tw, "interrupted\ta run was cut short; the next install finishes or undoes it\n")
 	}
-	fmt.Fprintf(tw, "revisions\t%s\n", strings.Join(s.Revisions, " "))
+	fmt.Fprintf(tw, "revisions\t%s (oldest first)\n", strings.Join(s.Revisions, " "))
 	tw.Flush()
+	if len(s.Modules) > 0 {
+		fmt.Fprintln(w, "modules:")
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, m := range s.Modules {
+			over := ""
+			if m.Overlay != "" {
+				over = "overlaid by " + m.Overlay
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", m.Path, m.Version, over)
+		}
+		tw.Flush()
+	}
 	fmt.Fprintln(w, "parts:")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, p := range s.Parts {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -65,6 +66,7 @@ the lock of this resolution to it.`,
 				if err := fsutil.WriteFile(write, versionsFile(r.Versions), 0o644); err != nil {
 					return err
 				}
+				sayNewPins(g, write, r.Versions)
 			}
 			if lockFile != "" {
 				if err := fsutil.WriteFile(lockFile, r.Lock(ctx, "", nil).Marshal(), 0o644); err != nil {
@@ -126,6 +128,21 @@ func writeVersionsJSON(g *globals, v *resolve.Result) error {
 	enc := json.NewEncoder(g.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// sayNewPins says which pins of the file written are new: the versions
+// no pin of the config gave.
+func sayNewPins(g *globals, file string, v *resolve.Result) {
+	picked := v.Unpinned()
+	if len(picked) == 0 {
+		fmt.Fprintf(g.stderr, "%s: %d pins, none new\n", file, len(v.Modules))
+		return
+	}
+	var names []string
+	for _, m := range picked {
+		names = append(names, m.Path+" "+m.Version)
+	}
+	fmt.Fprintf(g.stderr, "%s: %d pins, %d new: %s\n", file, len(v.Modules), len(picked), strings.Join(names, ", "))
 }
 
 // versionsFile writes a config file that pins every module resolved
