@@ -111,6 +111,11 @@ func (s *session) nextState(ctx context.Context, src *source.Source, ev *evaluat
 		return nil, err
 	}
 	st.Vars = remembered(vars, ev.Config, s.st)
+	sets, err := src.SetSettings()
+	if err != nil {
+		return nil, err
+	}
+	st.Sets = rememberedSets(sets, ev.Config, s.st)
 	inputs := plan.InputsOf(ev.Config, ev.Env != nil)
 	if s.opts.LockFile != "" {
 		abs, err := filepath.Abs(s.opts.LockFile)
@@ -153,6 +158,37 @@ func remembered(vars []config.VarSetting, res *config.Result, old *instance.Stat
 			}
 		}
 		out = append(out, instance.VarSetting{Name: v.Name, Value: v.Value, Source: from})
+	}
+	return out
+}
+
+// rememberedSets returns the option settings to remember: the last of
+// each option the config still has, with where it first came from.
+func rememberedSets(sets []config.OptionSetting, res *config.Result, old *instance.State) []instance.VarSetting {
+	last := map[string]config.OptionSetting{}
+	var order []string
+	for _, s := range sets {
+		if _, ok := last[s.Key()]; !ok {
+			order = append(order, s.Key())
+		}
+		last[s.Key()] = s
+	}
+	var out []instance.VarSetting
+	for _, key := range order {
+		s := last[key]
+		p := res.All[s.Part]
+		if p == nil || p.Recipe == nil || p.Recipe.Spec().Option(s.Option) == nil {
+			continue // no longer in the config
+		}
+		from := s.Source
+		if from == "instance" {
+			for _, o := range old.Sets {
+				if o.Name == key {
+					from = o.Source
+				}
+			}
+		}
+		out = append(out, instance.VarSetting{Name: key, Value: s.Value, Source: from})
 	}
 	return out
 }

@@ -21,6 +21,7 @@ type Status struct {
 	Manifest  string                `json:"manifest,omitempty"`
 	Config    string                `json:"config,omitempty"`
 	Vars      []instance.VarSetting `json:"vars,omitempty"`
+	Sets      []instance.VarSetting `json:"sets,omitempty"`
 	Parts     []PartStatus          `json:"parts"`
 	Overlays  []OverlayStatus       `json:"overlays,omitempty"`
 	// Modules are the modules of the current revision's lock, with
@@ -70,7 +71,7 @@ func GetStatus(ctx context.Context, root, name string) (*Status, error) {
 	}
 	_, jerr := os.Stat(in.JournalPath())
 	out := &Status{Instance: name, Dir: in.Dir, Revision: in.CurrentRevision(), Installed: st.Time,
-		Manifest: st.Manifest, Config: st.Config, Vars: st.Vars, Locked: in.Holder(), Interrupted: jerr == nil}
+		Manifest: st.Manifest, Config: st.Config, Vars: st.Vars, Sets: st.Sets, Locked: in.Holder(), Interrupted: jerr == nil}
 	if out.Manifest != "" && out.Config == "" {
 		out.Config = source.DefaultConfig
 	}

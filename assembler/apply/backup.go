@@ -22,7 +22,7 @@ func Backup(ctx context.Context, r *Run, rev, dir string) (dumped, live []string
 		if l, ok := p.Recipe.(recipe.LiveData); ok {
 			live = append(live, l.LiveData(p.Part)...)
 		}
-		out := filepath.Join(dir, p.Part.Name)
+		out := filepath.Join(dir, p.Part.FileName())
 		if err := os.Mkdir(out, 0o700); err != nil {
 			return err
 		}
@@ -30,7 +30,7 @@ func Backup(ctx context.Context, r *Run, rev, dir string) (dumped, live []string
 			return err
 		}
 		if entries, _ := os.ReadDir(out); len(entries) > 0 {
-			dumped = append(dumped, p.Part.Name)
+			dumped = append(dumped, p.Part.FileName())
 		}
 		return nil
 	})
@@ -43,7 +43,7 @@ func Restore(ctx context.Context, r *Run, rev, dir string) ([]string, error) {
 	var loaded []string
 	err := r.eachPart(rev, func(p *plan.Part) error {
 		rs, ok := p.Recipe.(recipe.Restorer)
-		data := filepath.Join(dir, p.Part.Name)
+		data := filepath.Join(dir, p.Part.FileName())
 		if _, err := os.Stat(data); !ok || err != nil {
 			return nil
 		}

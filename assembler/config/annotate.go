@@ -132,7 +132,13 @@ func (r *Result) Annotate() *Annotation {
 	for _, b := range c.Parts {
 		pb := AnnotationBlock{Type: "part", Name: b.Name}
 		p := r.All[b.Name]
+		group, isGroup := r.Groups[b.Name]
 		switch {
+		case isGroup:
+			pb.Note = "for_each: " + strings.Join(group, ", ")
+			if len(group) == 0 {
+				pb.Note = "for_each: no keys, no parts"
+			}
 		case p == nil:
 			pb.Note = "disabled: not installed"
 		case installed[b.Name] > 0:
@@ -155,8 +161,12 @@ func (r *Result) Annotate() *Annotation {
 			}
 			at := r.attr(name, v, b)
 			at.Raw = name == "depends_on"
+			if from, ok := r.SetSources["part."+b.Name+"."+name]; ok {
+				at = setAttr(at, from)
+			}
 			pb.Attrs = append(pb.Attrs, at)
 		}
+		pb.Attrs = append(pb.Attrs, r.setOnly(b, p)...)
 		if p != nil {
 			for _, k := range sortedKeys(p.Outputs) {
 				pb.Outputs = append(pb.Outputs, AnnotationAttr{Name: k, Value: p.Outputs[k], From: "recipe " + p.Part.Recipe})
@@ -165,6 +175,37 @@ func (r *Result) Annotate() *Annotation {
 		a.Blocks = append(a.Blocks, pb)
 	}
 	return a
+}
+
+// setAttr is attribute at as an option setting from outside the config
+// replaced it: the config's definition becomes history.
+func setAttr(at AnnotationAttr, from string) AnnotationAttr {
+	at.History = append([]Origin{{At: at.From, Expr: at.Source, Role: "overridden"}}, at.History...)
+	at.From, at.Source = setOrigin(from), ""
+	return at
+}
+
+func setOrigin(from string) string {
+	if from == "instance" {
+		return "--set, remembered by the instance"
+	}
+	return from + " on the command line"
+}
+
+// setOnly describes the options of part p that only a setting from
+// outside the config gives.
+func (r *Result) setOnly(b *Block, p *Part) []AnnotationAttr {
+	if p == nil {
+		return nil
+	}
+	var out []AnnotationAttr
+	for _, name := range sortedKeys(p.Options) {
+		from, ok := r.SetSources["part."+b.Name+"."+name]
+		if ok && b.Final(name) == nil {
+			out = append(out, AnnotationAttr{Name: name, Value: p.Options[name], From: setOrigin(from)})
+		}
+	}
+	return out
 }
 
 func (r *Result) settingsParts() cty.Value {
@@ -253,6 +294,8 @@ func writeAttr(b *strings.Builder, at AnnotationAttr, quoteName bool) {
 	switch {
 	case at.From == "default":
 		b.WriteString("    # default\n")
+	case strings.HasPrefix(at.From, "--set"):
+		fmt.Fprintf(b, "    # set by %s\n", at.From)
 	case src == "" || src == oneLine(val) || !known || strings.Contains(at.Source, "\n"):
 		fmt.Fprintf(b, "    # set at %s\n", at.From)
 	default:

@@ -34,6 +34,9 @@ type EvalOptions struct {
 	// Vars are variable settings in increasing precedence: what the
 	// instance remembers, then ASSEMBLE_VAR_ variables, then --var flags.
 	Vars []VarSetting
+	// Sets are option settings in increasing precedence: what the
+	// instance remembers, then --set flags.
+	Sets []OptionSetting
 	// Recipes are the recipes parts may name.
 	Recipes recipe.Registry
 	// Modules holds what version resolution found, by part name.
@@ -72,12 +75,17 @@ type Result struct {
 	// ("default" or a VarSetting's source).
 	Vars       map[string]cty.Value
 	VarSources map[string]string
+	// SetSources says, for each option set from outside the config
+	// (part.NAME.OPTION), where from ("--set", "instance").
+	SetSources map[string]string
 	// Pins maps module paths to pinned versions.
 	Pins map[string]string
 	// Parts are the parts to install, dependencies first.
 	Parts []*Part
 	// All holds every enabled part, selected or not, by name.
 	All map[string]*Part
+	// Groups lists the parts each for_each made, by block name.
+	Groups map[string][]string
 	// Env records what env() read.
 	Env map[string]string
 
@@ -97,6 +105,10 @@ type Part struct {
 	// order; DependsOn the names they reach, sorted.
 	Refs      []Ref
 	DependsOn []string
+	// Group is the part block with for_each that this part is an
+	// instance of, "" for a part of its own.
+	Group string
+	each  cty.Value // each.key and each.value, for an instance
 	// AllowOutside is set by allow_outside_instance.
 	AllowOutside bool
 	// Replace is set by replace: the part may replace files at its
@@ -119,6 +131,7 @@ type Ref struct {
 var metaAttrs = map[string]cty.Type{
 	"recipe":                 cty.String,
 	"depends_on":             cty.DynamicPseudoType,
+	"for_each":               cty.DynamicPseudoType,
 	"enabled":                cty.Bool,
 	"allow_outside_instance": cty.Bool,
 	"replace":                cty.Bool,
@@ -137,6 +150,8 @@ func Evaluate(cfg *Config, opts EvalOptions) (*Result, hcl.Diagnostics) {
 			Config:     cfg,
 			Vars:       map[string]cty.Value{},
 			VarSources: map[string]string{},
+			SetSources: map[string]string{},
+			Groups:     map[string][]string{},
 			Pins:       map[string]string{},
 			All:        map[string]*Part{},
 			Env:        map[string]string{},
@@ -170,6 +185,8 @@ type shared struct {
 	mu     sync.Mutex
 	values map[*hcl.Attribute]cty.Value
 	vars   map[*hcl.Attribute][]hcl.Traversal
+	// sets holds the option settings from outside, by part and option.
+	sets map[string]map[string]OptionSetting
 }
 
 // diag records diagnostics.
@@ -257,6 +274,7 @@ func (e *evaluator) run() {
 	e.opts.Instance.User, e.opts.Instance.Group = e.res.Settings.User, e.res.Settings.Group
 	e.root.Variables["instance"] = instanceValue(e.opts.Instance)
 	e.evalPins()
+	e.indexSets()
 	e.evalParts()
 }
 

@@ -21,6 +21,9 @@ type Loader struct {
 	// MaxSize is the most bytes a config file may hold, DefaultMaxSize
 	// when 0. Parsing takes about twenty times a file's size in memory.
 	MaxSize int
+	// Defaults is the user's defaults file, applied under every config
+	// with the lowest precedence; "" for none.
+	Defaults string
 }
 
 // DefaultMaxSize is the most bytes a config file holds unless the loader
@@ -58,6 +61,13 @@ func (l *Loader) Load(path string) (*Config, hcl.Diagnostics) {
 	}
 	order, odiags := linearize(top)
 	diags = append(diags, odiags...)
+	if l.Defaults != "" {
+		if d := ld.defaults(l.Defaults); d != nil {
+			order = append([]*File{d}, order...)
+		}
+		diags = ld.diags
+		diags = append(diags, odiags...)
+	}
 	cfg, mdiags := merge(top, order)
 	diags = append(diags, mdiags...)
 	cfg.HCLFiles = ld.parser.Files()
@@ -68,6 +78,36 @@ func (l *Loader) Load(path string) (*Config, hcl.Diagnostics) {
 		return cfg, ld.syntax
 	}
 	return cfg, diags
+}
+
+// defaults loads the user's defaults file, which may set the buildout
+// block only: a part or a variable there would be in every manifest.
+func (ld *loading) defaults(path string) *File {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil
+	}
+	f := ld.file(path, abs, nil)
+	if f == nil || f.hcl == nil {
+		return nil
+	}
+	bad := func(rng hcl.Range) {
+		ld.diags = append(ld.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Not a default",
+			Detail:  "A defaults file sets the buildout block only (go_env, keep_revisions…), applied under every manifest; parts, variables, versions and extends belong in a manifest.",
+			Subject: rng.Ptr(),
+		})
+	}
+	for _, b := range append(f.parts, f.vars...) {
+		bad(b.DefRange)
+	}
+	if f.versions != nil {
+		bad(f.versions.Range)
+	}
+	for _, e := range f.extends {
+		bad(e.rng)
+	}
+	return f
 }
 
 type loading struct {

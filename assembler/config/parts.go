@@ -22,8 +22,9 @@ import (
 // in waves, each wave the parts whose references the earlier waves hold,
 // and the parts of a wave at once.
 func (e *evaluator) evalParts() {
-	parts := make([]*Part, len(e.cfg.Parts))
-	e.each(len(parts), func(e *evaluator, i int) { parts[i] = e.preparePart(e.cfg.Parts[i]) })
+	blocks := e.expandParts()
+	parts := make([]*Part, len(blocks))
+	e.each(len(parts), func(e *evaluator, i int) { parts[i] = e.preparePart(blocks[i]) })
 	byName := make(map[string]*Part, len(parts))
 	for _, p := range parts {
 		byName[p.Name] = p
@@ -90,9 +91,11 @@ func (p *Part) defaultOf(name string, _ *Layer) (cty.Value, bool) {
 
 // preparePart finds a part's recipe and checks its attribute names, which
 // needs nothing evaluated but recipe and enabled.
-func (e *evaluator) preparePart(b *Block) *Part {
-	p := &Part{Block: b, enabled: true}
+func (e *evaluator) preparePart(inst instance) *Part {
+	b := inst.block
+	p := &Part{Block: b, enabled: true, Group: inst.group, each: inst.each}
 	p.Name = b.Name
+	root := e.scope(p)
 	if def := b.Final("recipe"); def == nil {
 		e.diag(&hcl.Diagnostic{
 			Severity: hcl.DiagError, Summary: "Missing recipe",
@@ -100,7 +103,7 @@ func (e *evaluator) preparePart(b *Block) *Part {
 			Subject: b.DeclRange().Ptr(),
 		})
 	} else if e.staticOnly(def, "recipe") {
-		v := e.evalDef(def, cty.String, e.root, p.defaultOf, p.typeOf)
+		v := e.evalDef(def, cty.String, root, p.defaultOf, p.typeOf)
 		if v.IsKnown() && !v.IsNull() {
 			name := v.AsString()
 			if r, ok := e.opts.Recipes.Lookup(name); ok {
@@ -115,17 +118,17 @@ func (e *evaluator) preparePart(b *Block) *Part {
 		}
 	}
 	if def := b.Final("enabled"); def != nil && e.staticOnly(def, "enabled") {
-		v := e.evalDef(def, cty.Bool, e.root, p.defaultOf, p.typeOf)
+		v := e.evalDef(def, cty.Bool, root, p.defaultOf, p.typeOf)
 		if v.IsKnown() && !v.IsNull() {
 			p.enabled = v.True()
 		}
 	}
 	if def := b.Final("allow_outside_instance"); def != nil && e.staticOnly(def, "allow_outside_instance") {
-		v := e.evalDef(def, cty.Bool, e.root, p.defaultOf, p.typeOf)
+		v := e.evalDef(def, cty.Bool, root, p.defaultOf, p.typeOf)
 		p.AllowOutside = v.IsKnown() && !v.IsNull() && v.True()
 	}
 	if def := b.Final("replace"); def != nil && e.staticOnly(def, "replace") {
-		v := e.evalDef(def, cty.Bool, e.root, p.defaultOf, p.typeOf)
+		v := e.evalDef(def, cty.Bool, root, p.defaultOf, p.typeOf)
 		p.Replace = v.IsKnown() && !v.IsNull() && v.True()
 	}
 	spec := p.spec()
@@ -224,7 +227,7 @@ func reachableDefs(b *Block, name string, traversals func(*hcl.Attribute) []hcl.
 func (e *evaluator) collectRefs(p *Part, byName map[string]*Part) {
 	b := p.Block
 	for _, name := range b.AttrNames() {
-		if name == "depends_on" || name == "recipe" || name == "enabled" || name == "allow_outside_instance" || name == "replace" {
+		if name == "depends_on" || name == "for_each" || name == "recipe" || name == "enabled" || name == "allow_outside_instance" || name == "replace" {
 			continue
 		}
 		for _, def := range e.reachableDefs(b, name) {
@@ -233,7 +236,7 @@ func (e *evaluator) collectRefs(p *Part, byName map[string]*Part) {
 					continue
 				}
 				if r, ok := e.partRef(p, def, tr, byName); ok {
-					p.Refs = append(p.Refs, r)
+					p.Refs = append(p.Refs, r...)
 				} else if len(tr) > 1 {
 					if a, ok := tr[1].(hcl.TraverseAttr); ok {
 						p.badRefs = append(p.badRefs, a.Name)
@@ -262,7 +265,7 @@ func (e *evaluator) collectRefs(p *Part, byName map[string]*Part) {
 				continue
 			}
 			if r, ok := e.partRef(p, def, tr, byName); ok {
-				p.Refs = append(p.Refs, r)
+				p.Refs = append(p.Refs, r...)
 			}
 		}
 	}
@@ -275,10 +278,10 @@ func (e *evaluator) collectRefs(p *Part, byName map[string]*Part) {
 	}
 }
 
-func (e *evaluator) partRef(p *Part, def *Def, tr hcl.Traversal, byName map[string]*Part) (Ref, bool) {
-	bad := func(summary, detail string) (Ref, bool) {
+func (e *evaluator) partRef(p *Part, def *Def, tr hcl.Traversal, byName map[string]*Part) ([]Ref, bool) {
+	bad := func(summary, detail string) ([]Ref, bool) {
 		e.diag(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: tr.SourceRange().Ptr()})
-		return Ref{}, false
+		return nil, false
 	}
 	if len(tr) < 2 {
 		return bad("Invalid part reference", "Refer to a part as part.NAME, or to one of its values as part.NAME.VALUE.")
@@ -287,32 +290,56 @@ func (e *evaluator) partRef(p *Part, def *Def, tr hcl.Traversal, byName map[stri
 	if !ok {
 		return bad("Invalid part reference", "Refer to a part as part.NAME, or to one of its values as part.NAME.VALUE.")
 	}
-	t := byName[step.Name]
-	if t == nil {
-		return bad("Reference to undeclared part", fmt.Sprintf("There is no part %q.%s", step.Name, didYouMean(step.Name, e.partNames())))
+	names, attrAt := []string{step.Name}, 2
+	if _, ok := e.res.Groups[step.Name]; ok {
+		var d *hcl.Diagnostic
+		if names, d = e.groupRef(step.Name, tr); d != nil {
+			e.diag(d)
+			return nil, false
+		}
+		attrAt = 3
 	}
-	if !t.enabled && !p.enabled {
-		return Ref{}, false // a disabled part's options mean nothing either
-	}
-	if !t.enabled {
-		return bad("Reference to a disabled part", fmt.Sprintf("Part %q is disabled (enabled = false), so it has no values to refer to.", step.Name))
-	}
-	if len(tr) > 2 && t.Recipe != nil {
-		if a, ok := tr[2].(hcl.TraverseAttr); ok {
-			spec := t.Recipe.Spec()
-			if spec.Option(a.Name) == nil && spec.Output(a.Name) == nil {
-				var names []string
-				for _, o := range spec.Options {
-					names = append(names, o.Name)
+	var refs []Ref
+	for _, name := range names {
+		t := byName[name]
+		if t == nil {
+			return bad("Reference to undeclared part", fmt.Sprintf("There is no part %q.%s", step.Name, didYouMean(step.Name, e.partNames())))
+		}
+		if !t.enabled && !p.enabled {
+			continue // a disabled part's options mean nothing either
+		}
+		if !t.enabled {
+			return bad("Reference to a disabled part", fmt.Sprintf("Part %q is disabled (enabled = false), so it has no values to refer to.", name))
+		}
+		if len(tr) > attrAt && t.Recipe != nil {
+			if a, ok := tr[attrAt].(hcl.TraverseAttr); ok {
+				if d := unknownAttr(t, a.Name, tr); d != nil {
+					e.diag(d)
+					return nil, false
 				}
-				for _, o := range spec.Outputs {
-					names = append(names, o.Name)
-				}
-				return bad("Unsupported attribute", fmt.Sprintf("Part %q (recipe %s) has no option or output %q.%s", step.Name, spec.Name, a.Name, didYouMean(a.Name, names)))
 			}
 		}
+		refs = append(refs, Ref{From: p.Name, To: name, Attr: def.Attr.Name, Range: tr.SourceRange(), Text: e.sourceText(tr.SourceRange())})
 	}
-	return Ref{From: p.Name, To: step.Name, Attr: def.Attr.Name, Range: tr.SourceRange(), Text: e.sourceText(tr.SourceRange())}, true
+	return refs, len(refs) > 0
+}
+
+// unknownAttr reports a reference to a value part t does not have.
+func unknownAttr(t *Part, name string, tr hcl.Traversal) *hcl.Diagnostic {
+	spec := t.Recipe.Spec()
+	if spec.Option(name) != nil || spec.Output(name) != nil {
+		return nil
+	}
+	var names []string
+	for _, o := range spec.Options {
+		names = append(names, o.Name)
+	}
+	for _, o := range spec.Outputs {
+		names = append(names, o.Name)
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported attribute",
+		Detail:  fmt.Sprintf("Part %q (recipe %s) has no option or output %q.%s", t.Name, spec.Name, name, didYouMean(name, names)),
+		Subject: tr.SourceRange().Ptr()}
 }
 
 func (e *evaluator) sourceText(r hcl.Range) string {
@@ -341,6 +368,10 @@ func (e *evaluator) evalPart(p *Part, byName map[string]*Part) {
 	}
 	refs := map[string]cty.Value{}
 	for _, r := range p.Refs {
+		if t := byName[r.To]; t.Group != "" {
+			refs[t.Group] = groupValue(e.res.Groups[t.Group], byName)
+			continue
+		}
 		v := byName[r.To].Value
 		if v == cty.NilVal {
 			v = cty.DynamicVal
@@ -352,14 +383,22 @@ func (e *evaluator) evalPart(p *Part, byName map[string]*Part) {
 	for _, name := range p.badRefs {
 		refs[name] = cty.DynamicVal
 	}
-	scope := e.root.NewChild()
+	scope := e.scope(p).NewChild()
 	scope.Variables = map[string]cty.Value{"part": cty.ObjectVal(refs)}
 	spec := p.Recipe.Spec()
 	in := e.opts.Instance
 	p.Options = make(map[string]cty.Value, len(spec.Options))
 	p.Instance = in
 	p.Module = e.opts.Modules[p.Name]
+	e.checkSets(p, spec)
 	for _, o := range spec.Options {
+		if v, ok := e.optionSetting(p, o); ok {
+			if o.Path != recipe.NotPath {
+				v = resolvePath(v, o.Path, e.opts.Manifest.Dir, in)
+			}
+			p.Options[o.Name] = v
+			continue
+		}
 		def := p.Block.Final(o.Name)
 		if def == nil {
 			v, ok := p.defaultOf(o.Name, nil)
@@ -388,6 +427,9 @@ func (e *evaluator) evalPart(p *Part, byName map[string]*Part) {
 		d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: prob.Summary, Detail: prob.Detail, Subject: p.Block.DeclRange().Ptr()}
 		if def := p.Block.Final(prob.Option); prob.Option != "" && def != nil {
 			d.Subject = def.Attr.Expr.Range().Ptr()
+		}
+		if s, ok := e.setsOf(p)[prob.Option]; ok && prob.Option != "" {
+			d.Subject, d.Detail = nil, setSource(s)+": "+d.Detail
 		}
 		e.diag(d)
 	}
@@ -515,8 +557,14 @@ func (e *evaluator) selected(order []*Part, byName map[string]*Part) []*Part {
 		}
 	}
 	for _, n := range e.res.Settings.Parts {
-		if p := byName[n]; p != nil && p.enabled {
-			mark(n)
+		names, ok := e.res.Groups[n]
+		if !ok {
+			names = []string{n}
+		}
+		for _, n := range names {
+			if p := byName[n]; p != nil && p.enabled {
+				mark(n)
+			}
 		}
 	}
 	var out []*Part

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
@@ -91,17 +92,28 @@ func sourceName(s VarSetting) string {
 // variable (or one without a type) takes the text as it is; any other type
 // parses it as an HCL expression, so that --var ports='[8000, 8001]' works.
 func parseVarValue(s VarSetting, ty cty.Type) (cty.Value, hcl.Diagnostics) {
+	return parseTyped(s.Value, ty, sourceName(s), "var."+s.Name)
+}
+
+// parseTyped reads text given for what (var.NAME, part.NAME.OPTION) by
+// source as a value of type ty: a string as it is, anything else as a
+// literal HCL expression.
+func parseTyped(text string, ty cty.Type, source, what string) (cty.Value, hcl.Diagnostics) {
 	if ty == cty.String || ty == cty.DynamicPseudoType {
-		return cty.StringVal(s.Value), nil
+		return cty.StringVal(text), nil
+	}
+	summary := "Invalid value for option"
+	if strings.HasPrefix(what, "var.") {
+		summary = "Invalid value for variable"
 	}
 	bad := func(why string) (cty.Value, hcl.Diagnostics) {
 		return cty.UnknownVal(ty), hcl.Diagnostics{{
-			Severity: hcl.DiagError, Summary: "Invalid value for variable",
-			Detail: fmt.Sprintf("%s gives %q, but var.%s must be %s: %s.",
-				sourceName(s), s.Value, s.Name, friendlyType(ty), why),
+			Severity: hcl.DiagError, Summary: summary,
+			Detail: fmt.Sprintf("%s gives %q, but %s must be %s: %s.",
+				source, text, what, friendlyType(ty), why),
 		}}
 	}
-	expr, diags := hclsyntax.ParseExpression([]byte(s.Value), sourceName(s), hcl.InitialPos)
+	expr, diags := hclsyntax.ParseExpression([]byte(text), source, hcl.InitialPos)
 	if diags.HasErrors() {
 		return bad("it is not a valid expression")
 	}

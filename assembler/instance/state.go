@@ -23,6 +23,8 @@ type State struct {
 	Manifest string       `json:"manifest,omitempty"` // directory or git URL#ref
 	Config   string       `json:"config,omitempty"`
 	Vars     []VarSetting `json:"vars,omitempty"`
+	// Sets are the --set option settings, named part.NAME.OPTION.
+	Sets []VarSetting `json:"sets,omitempty"`
 
 	// Fingerprint names every input of the last install; an install whose
 	// inputs have the same fingerprint has nothing to do. Files, Env and

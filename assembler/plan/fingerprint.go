@@ -66,6 +66,10 @@ func Fingerprint(ctx context.Context, in *instance.Instance, src *source.Source,
 		mdir, commit = m.Dir, m.Commit
 	}
 	fmt.Fprintf(h, "manifest %s %s %s\n", mdir, commit, src.ConfigPath())
+	// A defaults file made since the last install is no input of it yet.
+	if d := src.Defaults(); d != "" {
+		fmt.Fprintf(h, "defaults %s %s\n", d, FileHash(d))
+	}
 	for _, f := range inputs.Files {
 		fmt.Fprintf(h, "file %s %s\n", f, FileHash(f))
 	}
@@ -82,6 +86,17 @@ func Fingerprint(ctx context.Context, in *instance.Instance, src *source.Source,
 	}
 	for _, name := range slices.Sorted(maps.Keys(values)) {
 		fmt.Fprintf(h, "var %s=%q\n", name, values[name])
+	}
+	sets, err := src.SetSettings()
+	if err != nil {
+		return "", err
+	}
+	clear(values)
+	for _, s := range sets {
+		values[s.Key()] = s.Value
+	}
+	for _, key := range slices.Sorted(maps.Keys(values)) {
+		fmt.Fprintf(h, "set %s=%q\n", key, values[key])
 	}
 	for _, name := range inputs.Env {
 		v, ok := src.LookupEnv(name)

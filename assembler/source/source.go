@@ -34,6 +34,9 @@ type Flags struct {
 	Manifest string // a directory, or a git URL#ref
 	Config   string
 	Vars     []string // NAME=VALUE, in order
+	Sets     []string // part.NAME.OPTION=VALUE, in order
+	// NoDefaults ignores the user's defaults file (--no-defaults).
+	NoDefaults bool
 }
 
 // UsageError is a mistake in how the command was called, such as a
@@ -79,14 +82,17 @@ type Source struct {
 	Environ []string
 
 	flagVars   []string
+	flagSets   []string
+	noDefaults bool
 	remembered []config.VarSetting
+	sets       []config.OptionSetting // remembered
 	opened     *manifest.Manifest
 }
 
 // New settles what the flags and the environment say.
 func New(f Flags, environ []string) *Source {
 	env := envMap(environ)
-	s := &Source{Manifest: f.Manifest, Config: f.Config, Environ: environ, flagVars: f.Vars}
+	s := &Source{Manifest: f.Manifest, Config: f.Config, Environ: environ, flagVars: f.Vars, flagSets: f.Sets, noDefaults: f.NoDefaults}
 	if s.Manifest == "" {
 		s.Manifest = env["ASSEMBLE_MANIFEST"]
 	}
@@ -112,6 +118,26 @@ func (s *Source) Remember(st *instance.State) {
 	for _, v := range st.Vars {
 		s.remembered = append(s.remembered, config.VarSetting{Name: v.Name, Value: v.Value, Source: "instance"})
 	}
+	s.sets = nil
+	for _, v := range st.Sets {
+		if set, err := config.ParseSet(v.Name+"="+v.Value, "instance"); err == nil {
+			s.sets = append(s.sets, set)
+		}
+	}
+}
+
+// SetSettings returns the option settings in increasing precedence:
+// remembered, then --set flags.
+func (s *Source) SetSettings() ([]config.OptionSetting, error) {
+	out := append([]config.OptionSetting(nil), s.sets...)
+	for _, text := range s.flagSets {
+		set, err := config.ParseSet(text, "--set")
+		if err != nil {
+			return nil, &UsageError{Err: err}
+		}
+		out = append(out, set)
+	}
+	return out, nil
 }
 
 // Open opens the manifest, fetching a git one into cache (see package
@@ -208,11 +234,15 @@ func (s *Source) Evaluate(in recipe.Instance, reg recipe.Registry, mods map[stri
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, diags := (&config.Loader{MaxSize: max}).Load(s.ConfigPath())
+	cfg, diags := (&config.Loader{MaxSize: max, Defaults: s.Defaults()}).Load(s.ConfigPath())
 	if cfg == nil || diags.HasErrors() {
 		return nil, diags, config.NewDiagError(cfg, diags)
 	}
 	vars, err := s.VarSettings()
+	if err != nil {
+		return nil, diags, err
+	}
+	sets, err := s.SetSettings()
 	if err != nil {
 		return nil, diags, err
 	}
@@ -224,6 +254,7 @@ func (s *Source) Evaluate(in recipe.Instance, reg recipe.Registry, mods map[stri
 		Instance:  in,
 		Manifest:  m,
 		Vars:      vars,
+		Sets:      sets,
 		Recipes:   reg,
 		Modules:   mods,
 		LookupEnv: s.LookupEnv,
@@ -233,6 +264,33 @@ func (s *Source) Evaluate(in recipe.Instance, reg recipe.Registry, mods map[stri
 		return res, diags, config.NewDiagError(cfg, diags)
 	}
 	return res, diags, nil
+}
+
+// Defaults returns the user's defaults file, applied under every config
+// with the lowest precedence, as zc.buildout's ~/.buildout/default.cfg:
+// $ASSEMBLE_DEFAULTS when set (empty for none), else
+// $XDG_CONFIG_HOME/assemble/defaults.hcl (~/.config/assemble/…) when it
+// exists; "" with --no-defaults.
+func (s *Source) Defaults() string {
+	if s.noDefaults {
+		return ""
+	}
+	env := envMap(s.Environ)
+	if v, ok := env["ASSEMBLE_DEFAULTS"]; ok {
+		return v
+	}
+	dir := env["XDG_CONFIG_HOME"]
+	if !filepath.IsAbs(dir) {
+		if !filepath.IsAbs(env["HOME"]) {
+			return ""
+		}
+		dir = filepath.Join(env["HOME"], ".config")
+	}
+	path := filepath.Join(dir, "assemble", "defaults.hcl")
+	if _, err := os.Stat(path); err != nil {
+		return ""
+	}
+	return path
 }
 
 // maxConfigSize is ASSEMBLE_MAX_CONFIG_SIZE, the most bytes a config

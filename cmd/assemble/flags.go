@@ -40,10 +40,12 @@ func rootFlag(g *globals, c *cobra.Command) {
 func configFlags(g *globals, c *cobra.Command) {
 	c.Flags().StringVarP(&g.flags.Config, "config", "c", "", "top config `file` (default $ASSEMBLE_CONFIG, else buildout.hcl)")
 	c.Flags().StringVar(&g.flags.Manifest, "manifest", "", "manifest the config is in: a directory, or a git `URL#ref` (default $ASSEMBLE_MANIFEST)")
+	c.Flags().BoolVar(&g.flags.NoDefaults, "no-defaults", false, "ignore the user's defaults file ($ASSEMBLE_DEFAULTS, else ~/.config/assemble/defaults.hcl)")
 }
 
 func varFlag(g *globals, c *cobra.Command) {
 	c.Flags().StringArrayVar(&g.flags.Vars, "var", nil, "set a variable, `NAME=VALUE` (repeatable; also ASSEMBLE_VAR_NAME)")
+	c.Flags().StringArrayVar(&g.flags.Sets, "set", nil, "set a part's option, `part.NAME.OPTION=VALUE` (repeatable), over the config")
 }
 
 func quietFlag(g *globals, c *cobra.Command) {

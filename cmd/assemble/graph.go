@@ -35,16 +35,22 @@ Parts that will not be installed are drawn dashed.
 			var b strings.Builder
 			b.WriteString("digraph assemble {\n\tnode [shape=box];\n")
 			for _, blk := range res.Config.Parts {
-				p := res.All[blk.Name]
-				style := ""
-				recipe := "disabled"
-				if p != nil {
-					recipe = p.Part.Recipe
+				names, ok := res.Groups[blk.Name] // the parts a for_each made
+				if !ok {
+					names = []string{blk.Name}
 				}
-				if !installed[blk.Name] {
-					style = ", style=dashed"
+				for _, name := range names {
+					p := res.All[name]
+					style := ""
+					recipe := "disabled"
+					if p != nil {
+						recipe = p.Part.Recipe
+					}
+					if !installed[name] {
+						style = ", style=dashed"
+					}
+					fmt.Fprintf(&b, "\t%q [label=%q%s];\n", name, name+"\n"+recipe, style)
 				}
-				fmt.Fprintf(&b, "\t%q [label=%q%s];\n", blk.Name, blk.Name+"\n"+recipe, style)
 			}
 			for _, e := range res.Graph() {
 				fmt.Fprintf(&b, "\t%q -> %q [label=%q];\n", e.From, e.To, strings.Join(e.Attrs, ", "))

@@ -90,6 +90,9 @@ func writeStatus(w io.Writer, s *assembler.Status) {
 	for _, v := range s.Vars {
 		fmt.Fprintf(tw, "variable\t%s = %s (%s)\n", v.Name, v.Value, v.Source)
 	}
+	for _, v := range s.Sets {
+		fmt.Fprintf(tw, "set\t%s = %s (%s, the command line)\n", v.Name, v.Value, v.Source)
+	}
 	if s.Locked != nil {
 		fmt.Fprintf(tw, "locked\tby %s (pid %d) since %s\n", s.Locked.Command, s.Locked.PID, s.Locked.Since.Local().Format(time.RFC3339))
 	}

@@ -219,13 +219,13 @@ func (g GoBuild) InstallGroup(ctx context.Context, parts []*recipe.Part, hosts [
 // the relative paths the go.mod gives overlays (../../local/NAME) reach
 // code/local.
 func buildDir(p *recipe.Part, h recipe.Host) string {
-	return filepath.Join(h.Revision(), "build", p.Name)
+	return filepath.Join(h.Revision(), "build", p.FileName())
 }
 
 // outDir is where a go build for a batch led by p writes, until the
 // binaries are stored.
 func outDir(p *recipe.Part, h recipe.Host) string {
-	return filepath.Join(h.Revision(), "build", ".out-"+p.Name)
+	return filepath.Join(h.Revision(), "build", ".out-"+p.FileName())
 }
 
 func writeBuildDir(p *recipe.Part, h recipe.Host) error {

@@ -67,7 +67,7 @@ func (Database) Outputs(p *recipe.Part) (map[string]cty.Value, error) {
 		out["user"] = p.Options["name"]
 	}
 	if p.String("password_file") == "" {
-		out["password_file"] = p.Instance.Path(p.Instance.Etc, "postgresql", p.Name+".password")
+		out["password_file"] = p.Instance.Path(p.Instance.Etc, "postgresql", p.FileName()+".password")
 	}
 	if p.Known("name") && p.Known("role") && p.Known("server") {
 		dsn, err := roleDSN(p)
@@ -108,7 +108,7 @@ func passwordFile(p *recipe.Part) string {
 	if f := p.String("password_file"); f != "" {
 		return f
 	}
-	return filepath.Join(p.Instance.Etc, "postgresql", p.Name+".password")
+	return filepath.Join(p.Instance.Etc, "postgresql", p.FileName()+".password")
 }
 
 // Install makes the role and the database, or brings them to what the

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -74,9 +73,6 @@ func (*Service) Check(p *recipe.Part) []recipe.Problem {
 	if s := p.String("scope"); s != "" && s != "system" && s != "user" {
 		probs = append(probs, recipe.Problem{Option: "scope", Summary: "Invalid scope", Detail: fmt.Sprintf("scope is system or user, not %q.", s)})
 	}
-	if !validUnitName.MatchString(p.Name) {
-		probs = append(probs, recipe.Problem{Summary: "Part name not fit for a unit", Detail: "A systemd.service part's name may hold only letters, digits, '_', '.' and '-'."})
-	}
 	// Every value goes into the unit: a newline would start a setting of
 	// its own (ExecStartPre=, in a unit that runs as root).
 	for _, o := range serviceSpec.Options {
@@ -106,8 +102,6 @@ func multiline(v cty.Value) bool {
 	return false
 }
 
-var validUnitName = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
-
 func (*Service) Outputs(p *recipe.Part) (map[string]cty.Value, error) {
 	unit := cty.StringVal(unitName(p))
 	if !p.Instance.Known {
@@ -120,12 +114,13 @@ func (*Service) Outputs(p *recipe.Part) (map[string]cty.Value, error) {
 	return map[string]cty.Value{"unit": unit, "path": path}, nil
 }
 
-// unitName names the unit after the part and the instance, as systemd
-// names the instances of a template: assemble-PART@INSTANCE.service.
+// unitName names the unit after the part (its FileName, which a unit
+// name can hold) and the instance, as systemd names the instances of a
+// template: assemble-PART@INSTANCE.service.
 // Neither name may hold an @, so no two instances' units share a name,
 // whatever dashes they hold.
 func unitName(p *recipe.Part) string {
-	return fmt.Sprintf("assemble-%s@%s.service", p.Name, p.Instance.Name)
+	return fmt.Sprintf("assemble-%s@%s.service", p.FileName(), p.Instance.Name)
 }
 
 // scope is system or user: the option, else system for root.

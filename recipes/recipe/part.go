@@ -2,6 +2,7 @@ package recipe
 
 import (
 	"path/filepath"
+	"strings"
 
 	"github.com/zclconf/go-cty/cty"
 )
@@ -18,6 +19,19 @@ type Part struct {
 	// Module is what version resolution found for the module the part
 	// builds, for a part of a ModuleRecipe once versions are resolved.
 	Module *Module
+}
+
+// FileName is the part's name as a file or unit name may hold it: an
+// instance of a for_each, site["prod"], is site.prod, and a character
+// a file name should not hold becomes _.
+func (p *Part) FileName() string {
+	n := strings.ReplaceAll(strings.ReplaceAll(p.Name, `["`, "."), `"]`, "")
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-' {
+			return r
+		}
+		return '_'
+	}, n)
 }
 
 // String returns the string option name, or "" when it is null or unknown.
