@@ -62,6 +62,9 @@ type Options struct {
 	NoActivate bool
 	// LockFile is a lock the modules must match, if any.
 	LockFile string
+	// Mirror is a directory in the GOPROXY layout (see Mirror) that
+	// every module comes from, checked against the lock it holds.
+	Mirror string
 	// Wait is how long to wait for another assemble's hold on the
 	// instance to end.
 	Wait time.Duration

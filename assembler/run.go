@@ -29,6 +29,7 @@ func (s *session) evaluate(ctx context.Context, src *source.Source, ovs []overla
 		Recipes:  s.opts.Recipes,
 		Newest:   s.opts.Newest,
 		Offline:  s.opts.Offline,
+		Mirror:   s.opts.Mirror,
 		Overlays: ovs,
 		Cache:    filepath.Join(s.in.Root, "cache"),
 	}
@@ -52,6 +53,13 @@ func (s *session) evaluate(ctx context.Context, src *source.Source, ovs []overla
 		for _, m := range l.Modules {
 			opts.Previous[m.Path] = m.Version
 		}
+	}
+	if s.opts.Mirror != "" {
+		check, err := mirrorCheck(s.opts.Mirror)
+		if err != nil {
+			return nil, err
+		}
+		opts.Checks = append(opts.Checks, check)
 	}
 	if s.opts.LockFile != "" {
 		if _, err := os.Stat(s.opts.LockFile); err != nil {

@@ -52,6 +52,10 @@ type Options struct {
 	// each resolution are kept for the next install of any instance of
 	// the root; "" keeps nothing.
 	Cache string
+	// Mirror is a directory in the GOPROXY layout that every module
+	// comes from: the only proxy, with the checksum database off (the
+	// caller checks the modules against the mirror's lock).
+	Mirror string
 	// ReportPicked reports versions no pin gave as a warning where the
 	// config says allow_picked_versions = false, instead of refusing
 	// them: versions shows a release manager what to pin.
@@ -89,6 +93,13 @@ func Evaluate(ctx context.Context, src *source.Source, opts Options) (*Result, e
 		return nil, err
 	}
 	out.Env = gocmd.NewEnv(src.Environ, user, res.Settings.GoEnv)
+	if opts.Mirror != "" {
+		abs, err := filepath.Abs(opts.Mirror)
+		if err != nil {
+			return nil, err
+		}
+		out.Env = out.Env.With(map[string]string{"GOPROXY": "file://" + filepath.ToSlash(abs), "GOSUMDB": "off", "GONOSUMDB": "", "GOPRIVATE": "", "GONOPROXY": ""})
+	}
 	if out.Versions, err = versions(ctx, res, wants, out.Env, opts); err != nil {
 		// One cause, not one error per module it failed for.
 		if perr := checkProxy(res); perr != nil {

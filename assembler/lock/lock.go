@@ -94,6 +94,17 @@ func (l *Lock) Module(path string) *Module {
 	return nil
 }
 
+// Version returns the module path at version, or nil: a mirror's lock
+// holds several versions of a module.
+func (l *Lock) Version(path, version string) *Module {
+	for i := range l.Modules {
+		if l.Modules[i].Path == path && l.Modules[i].Version == version {
+			return &l.Modules[i]
+		}
+	}
+	return nil
+}
+
 const header = "# Written by assemble: the inputs of one build, with content hashes.\n# Do not edit by hand.\n\n"
 
 // Marshal writes the lock in normalized form.
@@ -198,8 +209,8 @@ func (l *Lock) Check(mods []Module, name string) []error {
 	}
 	var errs []error
 	for _, m := range mods {
-		old := l.Module(m.Path)
-		if old == nil || old.Version != m.Version {
+		old := l.Version(m.Path, m.Version)
+		if old == nil {
 			continue
 		}
 		if old.Hash != "" && m.Hash != "" && old.Hash != m.Hash {

@@ -121,7 +121,7 @@ func (r *resolver) goError(path string, err error) error {
 // locked, the one the go command found the download at odds with.
 func (r *resolver) lockName(path, version, locked string) string {
 	for _, c := range r.req.Checks {
-		if m := c.Lock.Module(path); m != nil && m.Version == version && (m.Hash == locked || m.GoMod == locked) {
+		if m := c.Lock.Version(path, version); m != nil && (m.Hash == locked || m.GoMod == locked) {
 			return c.Name
 		}
 	}

@@ -31,6 +31,7 @@ var commandFlags = map[string][]flagSet{
 	"annotate": {rootFlag, configFlags, varFlag},
 	"graph":    {rootFlag, configFlags, varFlag},
 	"versions": {rootFlag, configFlags, varFlag, quietFlag},
+	"mirror":   {rootFlag, configFlags, varFlag, quietFlag},
 }
 
 func rootFlag(g *globals, c *cobra.Command) {

@@ -13,7 +13,7 @@ import (
 
 func newInstall(g *globals, upgrade bool) *cobra.Command {
 	var offline bool
-	var lockFile string
+	var lockFile, mirror string
 	use, short, long := "install NAME", "Install an instance, or bring it up to date with its config", `install brings the instance NAME up to date with its config: it evaluates the
 config, resolves versions (keeping those picked by the last install), and,
 unless nothing changed, builds a new revision, installs the parts that changed,
@@ -43,7 +43,7 @@ instead of the versions the last install picked. Pins still win.`
 		Args:  exactArgs(1, "one instance name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := g.options(args[0])
-			opts.Offline, opts.Newest, opts.LockFile = offline, upgrade, lockFile
+			opts.Offline, opts.Newest, opts.LockFile, opts.Mirror = offline, upgrade, lockFile, mirror
 			rep, err := assembler.Install(context.Background(), opts)
 			g.done()
 			if err != nil {
@@ -67,6 +67,7 @@ instead of the versions the last install picked. Pins still win.`
 	}
 	cmd.Flags().BoolVar(&offline, "offline", false, "work from the module and download caches alone")
 	cmd.Flags().StringVar(&lockFile, "lock", "", "check module hashes against the lock `FILE` too")
+	cmd.Flags().StringVar(&mirror, "mirror", "", "take every module from the mirror `DIR` (assemble mirror), checked against its lock; no network")
 	cmd.Flags().BoolVar(&g.json, "json", false, "print the report as JSON, and progress on stderr as JSON events, one a line")
 	return cmd
 }

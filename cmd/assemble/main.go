@@ -120,6 +120,7 @@ found differences.`,
 		newAnnotate(g),
 		newGraph(g),
 		newVersions(g),
+		newMirror(g),
 		newVersion(g),
 	)
 	g.addFlags(root)
