@@ -15,6 +15,7 @@
 package assembler
 
 import (
+	"github.com/assemble-build/assemble/assembler/programs"
 	"time"
 
 	"github.com/assemble-build/assemble/assembler/apply"
@@ -78,3 +79,7 @@ func (o *Options) action() string {
 	}
 	return "install"
 }
+
+// StopPrograms stops the recipe programs started to read revisions'
+// records; a command calls it when it is done.
+func StopPrograms() { programs.CloseAll() }

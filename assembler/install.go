@@ -28,6 +28,7 @@ func Install(ctx context.Context, opts *Options) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
+		defer ev.Close()
 		p := plan.New(s.in, s.st, ev.Config)
 		rep := s.report(p, ev, ovs)
 		run, err := s.run(ctx, p, src, ev, ovs)
@@ -64,5 +65,6 @@ func Plan(ctx context.Context, opts *Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer ev.Close()
 	return s.report(plan.New(s.in, s.st, ev.Config), ev, ovs), nil
 }

@@ -89,6 +89,7 @@ func mirrorInputs(ctx context.Context, opts *Options) ([]byte, *gocmd.Env, error
 		if err != nil {
 			return nil, nil, err
 		}
+		ev.Close()
 		if ev.Env == nil {
 			return nil, nil, fmt.Errorf("mirror: nothing to mirror: no part builds a module")
 		}

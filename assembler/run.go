@@ -15,6 +15,7 @@ import (
 	"github.com/assemble-build/assemble/assembler/lock"
 	"github.com/assemble-build/assemble/assembler/overlay"
 	"github.com/assemble-build/assemble/assembler/plan"
+	"github.com/assemble-build/assemble/assembler/programs"
 	"github.com/assemble-build/assemble/assembler/resolve"
 	"github.com/assemble-build/assemble/assembler/source"
 	"github.com/assemble-build/assemble/recipes/recipe"
@@ -32,6 +33,9 @@ func (s *session) evaluate(ctx context.Context, src *source.Source, ovs []overla
 		Mirror:   s.opts.Mirror,
 		Overlays: ovs,
 		Cache:    filepath.Join(s.in.Root, "cache"),
+		Store:    s.store(),
+		Code:     s.in.Code(),
+		Logs:     &programs.Logs{Say: s.opts.Progress.Say},
 	}
 	if cur := s.in.CurrentRevision(); cur != "" {
 		opts.Saved, _ = os.ReadFile(filepath.Join(s.in.Revision(cur), apply.ResolutionFile))
@@ -91,8 +95,12 @@ func (s *session) run(ctx context.Context, p *plan.Plan, src *source.Source, ev 
 	if err != nil {
 		return nil, err
 	}
+	recipes := s.opts.Recipes
+	if ev.Programs != nil {
+		recipes = ev.Programs.Recipes
+	}
 	r := &apply.Run{
-		Instance: s.in, State: s.st, Plan: p, Recipes: s.opts.Recipes, Store: s.store(), Next: next,
+		Instance: s.in, State: s.st, Plan: p, Recipes: recipes, Store: s.store(), Next: next,
 		Go: ev.Env, Sources: sourcesOf(ev.Versions), Offline: s.opts.Offline, Funcs: config.TemplateFuncs(), Progress: s.opts.Progress,
 		NoActivate: s.opts.NoActivate, Account: acct,
 	}
@@ -220,6 +228,9 @@ func (s *session) contents(ctx context.Context, src *source.Source, ev *evaluate
 	}
 	if ev.Env != nil {
 		c.GoEnv, _ = json.Marshal(ev.Env.Recorded(ev.Config.Settings.GoEnv))
+	}
+	if ev.Programs != nil {
+		c.Programs, _ = json.Marshal(ev.Programs.Programs)
 	}
 	return c
 }

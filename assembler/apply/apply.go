@@ -95,6 +95,8 @@ type Contents struct {
 	Lock       []byte
 	Resolution []byte
 	GoEnv      []byte
+	// Programs is programs.json: the recipe programs the parts use.
+	Programs []byte
 }
 
 // Apply carries out the plan: it installs what changed into a staged

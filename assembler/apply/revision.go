@@ -8,6 +8,7 @@ import (
 
 	"github.com/assemble-build/assemble/assembler/instance"
 	"github.com/assemble-build/assemble/assembler/plan"
+	"github.com/assemble-build/assemble/assembler/programs"
 )
 
 // The files of a revision that say how its modules were built: the
@@ -43,7 +44,7 @@ func (s *staging) writeRevision() error {
 	if err := os.WriteFile(filepath.Join(s.dir, "assemble.lock"), c.Lock, 0o644); err != nil {
 		return err
 	}
-	for name, data := range map[string][]byte{ResolutionFile: c.Resolution, GoEnvFile: c.GoEnv} {
+	for name, data := range map[string][]byte{ResolutionFile: c.Resolution, GoEnvFile: c.GoEnv, programs.File: c.Programs} {
 		if data == nil {
 			continue
 		}

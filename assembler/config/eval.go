@@ -39,6 +39,11 @@ type EvalOptions struct {
 	Sets []OptionSetting
 	// Recipes are the recipes parts may name.
 	Recipes recipe.Registry
+	// Defer, when it reports a recipe the registry lacks as one to come
+	// (a recipe program not started yet), has its parts left out of this
+	// evaluation without an error, and the recipe listed in
+	// Result.Deferred.
+	Defer func(name string) bool
 	// Modules holds what version resolution found, by part name.
 	Modules map[string]*recipe.Module
 	// LookupEnv reads the environment for env(); os.LookupEnv when nil.
@@ -84,6 +89,8 @@ type Result struct {
 	Parts []*Part
 	// All holds every enabled part, selected or not, by name.
 	All map[string]*Part
+	// Deferred lists the recipes Defer held back, sorted.
+	Deferred []string
 	// Groups lists the parts each for_each made, by block name.
 	Groups map[string][]string
 	// Env records what env() read.

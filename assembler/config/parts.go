@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -108,6 +109,10 @@ func (e *evaluator) preparePart(inst instance) *Part {
 			name := v.AsString()
 			if r, ok := e.opts.Recipes.Lookup(name); ok {
 				p.Recipe, p.Part.Recipe = r, name
+			} else if e.opts.Defer != nil && e.opts.Defer(name) {
+				e.deferRecipe(name)
+				p.Failed = true
+				return p
 			} else {
 				e.diag(&hcl.Diagnostic{
 					Severity: hcl.DiagError, Summary: "Unknown recipe",
@@ -169,6 +174,16 @@ func (e *evaluator) preparePart(inst instance) *Part {
 		}
 	}
 	return p
+}
+
+// deferRecipe records a recipe held back for a later evaluation.
+func (e *evaluator) deferRecipe(name string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !slices.Contains(e.res.Deferred, name) {
+		e.res.Deferred = append(e.res.Deferred, name)
+		slices.Sort(e.res.Deferred)
+	}
 }
 
 // staticOnly reports, as an error, an attribute that must be known before

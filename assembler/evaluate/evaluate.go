@@ -11,6 +11,7 @@ package evaluate
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,8 +24,10 @@ import (
 	"github.com/assemble-build/assemble/assembler/fsutil"
 	"github.com/assemble-build/assemble/assembler/gocmd"
 	"github.com/assemble-build/assemble/assembler/overlay"
+	"github.com/assemble-build/assemble/assembler/programs"
 	"github.com/assemble-build/assemble/assembler/resolve"
 	"github.com/assemble-build/assemble/assembler/source"
+	"github.com/assemble-build/assemble/assembler/store"
 	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
@@ -56,6 +59,12 @@ type Options struct {
 	// comes from: the only proxy, with the checksum database off (the
 	// caller checks the modules against the mirror's lock).
 	Mirror string
+	// Store is where recipe programs are built, once for the root; Code
+	// is the instance's code directory, "" for none; the programs log
+	// to Logs.
+	Store *store.Store
+	Code  string
+	Logs  io.Writer
 	// ReportPicked reports versions no pin gave as a warning where the
 	// config says allow_picked_versions = false, instead of refusing
 	// them: versions shows a release manager what to pin.
@@ -70,13 +79,23 @@ type Result struct {
 	// modules.
 	Env   *gocmd.Env
 	Diags hcl.Diagnostics // warnings
+	// Programs are the recipe programs the config's parts use, running
+	// until Close.
+	Programs *programs.Set
+}
+
+// Close stops the recipe programs.
+func (r *Result) Close() {
+	if r != nil {
+		r.Programs.Close()
+	}
 }
 
 // Evaluate evaluates the config src names, resolves the versions of the
 // modules its parts build, and evaluates it again with what resolution
 // found.
 func Evaluate(ctx context.Context, src *source.Source, opts Options) (*Result, error) {
-	res, diags, err := src.Evaluate(opts.Instance, opts.Recipes, nil)
+	res, diags, err := src.Evaluate(opts.Instance, opts.Recipes, nil, programs.Named)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +103,7 @@ func Evaluate(ctx context.Context, src *source.Source, opts Options) (*Result, e
 		return nil, err
 	}
 	out := &Result{Config: res, Diags: diags, Versions: &resolve.Result{}}
-	wants := wants(res)
+	wants := append(wants(res), programs.Wants(res.Deferred)...)
 	if len(wants) == 0 {
 		return out, nil
 	}
@@ -120,7 +139,15 @@ func Evaluate(ctx context.Context, src *source.Source, opts Options) (*Result, e
 	if err != nil {
 		return nil, err
 	}
-	if out.Config, _, err = src.Evaluate(opts.Instance, opts.Recipes, mods); err != nil {
+	reg := opts.Recipes
+	if len(res.Deferred) > 0 {
+		if out.Programs, err = programs.Start(ctx, res.Deferred, mods, opts.Recipes, opts.Store, opts.Code, out.Env, opts.Logs); err != nil {
+			return nil, err
+		}
+		reg = out.Programs.Recipes
+	}
+	if out.Config, _, err = src.Evaluate(opts.Instance, reg, mods, nil); err != nil {
+		out.Close()
 		return nil, err
 	}
 	return out, nil

@@ -108,6 +108,9 @@ func digest(p *Part) (string, map[string]string) {
 	hashes := make(map[string]string, len(spec.Options))
 	h := sha256.New()
 	fmt.Fprintf(h, "part v1\n%s\noutside=%v\n", spec.Name, p.Outside)
+	if v, ok := p.Recipe.(recipe.Versioned); ok {
+		fmt.Fprintf(h, "recipe version=%s\n", v.RecipeVersion())
+	}
 	if p.Replace {
 		fmt.Fprintf(h, "replace\n")
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/assemble-build/assemble/assembler/programs"
 	"github.com/assemble-build/assemble/recipes/recipe"
 )
 
@@ -107,6 +108,13 @@ func ReadRecord(dir string, reg recipe.Registry, in recipe.Instance) (*Record, e
 	in.User, in.Group = r.User, r.Group
 	for _, e := range r.Parts {
 		rc, ok := reg.Lookup(e.Recipe)
+		if !ok && programs.Named(e.Recipe) {
+			// A recipe program: the one the revision ran.
+			if rc, err = programs.FromRevision(dir, e.Recipe); err != nil {
+				return nil, fmt.Errorf("%s: part %s: %w", path, e.Name, err)
+			}
+			ok = true
+		}
 		if !ok {
 			return nil, fmt.Errorf("%s: part %s: unknown recipe %s", path, e.Name, e.Recipe)
 		}

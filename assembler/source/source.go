@@ -229,7 +229,7 @@ func (s *Source) LookupEnv(name string) (string, bool) {
 // be unknown) with the recipes of reg and the modules resolution found
 // for each part (mods may be nil). Errors come back as a
 // *config.DiagError; warnings come back in the diagnostics either way.
-func (s *Source) Evaluate(in recipe.Instance, reg recipe.Registry, mods map[string]*recipe.Module) (*config.Result, hcl.Diagnostics, error) {
+func (s *Source) Evaluate(in recipe.Instance, reg recipe.Registry, mods map[string]*recipe.Module, deferred func(string) bool) (*config.Result, hcl.Diagnostics, error) {
 	max, err := s.maxConfigSize()
 	if err != nil {
 		return nil, nil, err
@@ -256,6 +256,7 @@ func (s *Source) Evaluate(in recipe.Instance, reg recipe.Registry, mods map[stri
 		Vars:      vars,
 		Sets:      sets,
 		Recipes:   reg,
+		Defer:     deferred,
 		Modules:   mods,
 		LookupEnv: s.LookupEnv,
 	})

@@ -67,6 +67,7 @@ type globals struct {
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	g := &globals{stdout: stdout, stderr: stderr}
+	defer assembler.StopPrograms()
 	root := newRoot(g, stdin)
 	root.SetArgs(args)
 	root.SetOut(stdout)

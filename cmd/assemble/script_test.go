@@ -94,6 +94,7 @@ func TestScript(t *testing.T) {
 			"unpack":     cmdUnpack,
 			"userdel":    cmdUserdel,
 			"sharedroot": cmdSharedRoot,
+			"selfproxy":  cmdSelfProxy,
 		},
 	})
 }
@@ -369,4 +370,38 @@ func cmdSharedRoot(ts *testscript.TestScript, neg bool, args []string) {
 		os.RemoveAll(dir)
 	})
 	ts.Setenv("ASSEMBLE_ROOT", dir)
+}
+
+// selfVersion is the version the tests serve this repository at, which
+// the recipe modules in testdata/mod require.
+const selfVersion = "v0.0.0-20260101000000-000000000000"
+
+// cmdSelfProxy serves this repository as a module, for the recipe
+// modules in testdata/mod that import its recipes/plugin, and adds it
+// and the module cache of the go command running the tests (which holds
+// this repository's dependencies) to GOPROXY, behind the test proxy:
+//
+//	selfproxy
+func cmdSelfProxy(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) > 0 {
+		ts.Fatalf("usage: selfproxy")
+	}
+	repo := ts.Getenv("REPO")
+	dir := ts.MkAbs("selfproxy")
+	mod := module.Version{Path: "github.com/assemble-build/assemble", Version: selfVersion}
+	vdir := filepath.Join(dir, "github.com", "assemble-build", "assemble", "@v")
+	ts.Check(os.MkdirAll(vdir, 0o755))
+	f, err := os.Create(filepath.Join(vdir, selfVersion+".zip"))
+	ts.Check(err)
+	ts.Check(modzip.CreateFromDir(f, mod, repo))
+	ts.Check(f.Close())
+	gomod, err := os.ReadFile(filepath.Join(repo, "go.mod"))
+	ts.Check(err)
+	ts.Check(os.WriteFile(filepath.Join(vdir, selfVersion+".mod"), gomod, 0o644))
+	ts.Check(os.WriteFile(filepath.Join(vdir, selfVersion+".info"), []byte(`{"Version":"`+selfVersion+`","Time":"2026-01-01T00:00:00Z"}`), 0o644))
+	ts.Check(os.WriteFile(filepath.Join(vdir, "list"), []byte(selfVersion+"\n"), 0o644))
+	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	ts.Check(err)
+	cache := filepath.Join(strings.TrimSpace(string(out)), "cache", "download")
+	ts.Setenv("GOPROXY", ts.Getenv("GOPROXY")+",file://"+filepath.ToSlash(dir)+",file://"+filepath.ToSlash(cache))
 }

@@ -48,6 +48,7 @@ the lock of this resolution to it.`,
 			if err != nil {
 				return err
 			}
+			defer r.Close()
 			writeDiags(g.stderr, r.Diags, r.Config.Config.HCLFiles)
 			if g.json {
 				err = writeVersionsJSON(g, r.Versions)

@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,7 @@ var (
 // Program is a recipe program assemble runs.
 type Program struct {
 	path    string
+	sum     string // hex
 	client  *goplugin.Client
 	remote  *remote
 	recipes []recipe.Recipe
@@ -42,7 +44,8 @@ type remote struct {
 }
 
 // Open starts the recipe program at path, whose sha256 must be sum, and
-// asks it for its recipes. What it logs goes to logs. Close kills it.
+// asks it for its recipes. What it writes on stderr goes to logs. Close
+// kills it.
 func Open(ctx context.Context, path string, sum []byte, logs io.Writer) (*Program, error) {
 	cmd := exec.Command(path)
 	cmd.SysProcAttr = childAttr()
@@ -53,9 +56,15 @@ func Open(ctx context.Context, path string, sum []byte, logs io.Writer) (*Progra
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		SecureConfig:     &goplugin.SecureConfig{Checksum: sum, Hash: sha256.New()},
 		StartTimeout:     QuickTimeout,
-		Logger:           hclog.New(&hclog.LoggerOptions{Name: "recipe", Output: logs, Level: hclog.Info}),
+		// What the program writes on stdout and stderr (which go-plugin
+		// streams) goes to logs as it is; of go-plugin's own messages,
+		// only warnings and errors.
+		SyncStdout: logs,
+		SyncStderr: logs,
+		Stderr:     logs,
+		Logger:     hclog.New(&hclog.LoggerOptions{Name: "recipe", Output: logs, Level: hclog.Warn}),
 	})
-	p := &Program{path: path, client: client}
+	p := &Program{path: path, sum: hex.EncodeToString(sum), client: client}
 	rpc, err := client.Client()
 	if err != nil {
 		client.Kill()
@@ -90,13 +99,27 @@ func (p *Program) loadSpecs(ctx context.Context) error {
 		for _, s := range w.Steps {
 			steps[s] = true
 		}
-		p.recipes = append(p.recipes, &remoteRecipe{prog: p, spec: spec, steps: steps})
+		p.recipes = append(p.recipes, &remoteRecipe{prog: p, name: spec.Name, spec: spec, steps: steps})
 	}
 	return nil
 }
 
 // Recipes returns the recipes the program serves, sorted by name.
 func (p *Program) Recipes() []recipe.Recipe { return p.recipes }
+
+// Recipe returns the program's recipe called name, under the name as,
+// which its spec then gives: the name a config knows it by. It is nil
+// when the program serves no such recipe.
+func (p *Program) Recipe(name, as string) recipe.Recipe {
+	for _, r := range p.recipes {
+		if rr := r.(*remoteRecipe); rr.name == name {
+			spec := *rr.spec
+			spec.Name = as
+			return &remoteRecipe{prog: p, name: name, spec: &spec, steps: rr.steps}
+		}
+	}
+	return nil
+}
 
 // Close kills the program.
 func (p *Program) Close() { p.client.Kill() }

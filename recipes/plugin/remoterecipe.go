@@ -14,18 +14,23 @@ import (
 // every optional step, and one the program's recipe lacks does nothing.
 type remoteRecipe struct {
 	prog  *Program
+	name  string // the program's name for it
 	spec  *recipe.Spec
 	steps map[string]bool
 }
 
 func (r *remoteRecipe) Spec() *recipe.Spec { return r.spec }
 
+// RecipeVersion is the program's sha256: another build of it is another
+// recipe.
+func (r *remoteRecipe) RecipeVersion() string { return r.prog.sum }
+
 func (r *remoteRecipe) quick(method string, p *recipe.Part, result any) error {
 	w, err := encodePart(p)
 	if err != nil {
 		return err
 	}
-	return r.prog.invoke(context.Background(), QuickTimeout, &call{Method: method, Recipe: r.spec.Name, Part: w}, result)
+	return r.prog.invoke(context.Background(), QuickTimeout, &call{Method: method, Recipe: r.name, Part: w}, result)
 }
 
 func (r *remoteRecipe) Check(p *recipe.Part) []recipe.Problem {
@@ -70,7 +75,10 @@ func (r *remoteRecipe) step(ctx context.Context, method string, p *recipe.Part, 
 		default:
 		}
 	}()
-	return r.prog.invoke(ctx, StepTimeout, &call{Method: method, Recipe: r.spec.Name, Part: w, Host: id, Args: args(a)}, nil)
+	if err := r.prog.invoke(ctx, StepTimeout, &call{Method: method, Recipe: r.name, Part: w, Host: id, Args: args(a)}, nil); err != nil {
+		return fmt.Errorf("part %s: %s: %w", p.Name, method, err)
+	}
+	return nil
 }
 
 func (r *remoteRecipe) Install(ctx context.Context, p *recipe.Part, h recipe.Host) error {

@@ -174,6 +174,13 @@ type Restorer interface {
 	Restore(ctx context.Context, p *Part, h Host, dir string) error
 }
 
+// Versioned is a recipe whose code changes apart from assemble's own: a
+// recipe program. Its version names its parts too, so that a new
+// version of the recipe reinstalls them.
+type Versioned interface {
+	RecipeVersion() string
+}
+
 // LiveData is a Backer whose parts keep files under the instance that a
 // running server writes (a database cluster): a backup leaves them out,
 // since a copy taken while they change is no copy, and the dumps of the
