@@ -135,6 +135,13 @@ func TestProgramFails(t *testing.T) {
 		t.Errorf("a crash gave %v, want an error saying the program exited", err)
 	}
 
+	// A call the program does not know is a protocol error, said so.
+	prog, _ = open(t)
+	err = prog.invoke(context.Background(), QuickTimeout, &call{Method: "check", Recipe: "nosuch", Part: &wirePart{Name: "x"}}, nil)
+	if err == nil || !strings.Contains(err.Error(), "protocol violated") || !strings.Contains(err.Error(), `no recipe "nosuch"`) {
+		t.Errorf("a call for a recipe the program lacks: %v", err)
+	}
+
 	prog, _ = open(t)
 	r = prog.Recipes()[0]
 	old := QuickTimeout
