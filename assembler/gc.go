@@ -9,6 +9,7 @@ import (
 
 	"github.com/assemble-build/assemble/assembler/instance"
 	"github.com/assemble-build/assemble/assembler/plan"
+	"github.com/assemble-build/assemble/assembler/programs"
 )
 
 // GCReport says what gc removed.
@@ -66,6 +67,11 @@ func usedStoreKeys(root string) (map[string]bool, error) {
 		}
 		for _, k := range keys {
 			used[k] = true
+		}
+		// The recipe programs the revision ran, which rollback, remove
+		// and backup start again.
+		for _, dir := range programs.Entries(filepath.Dir(rec)) {
+			used[filepath.Base(dir)] = true
 		}
 	}
 	return used, nil

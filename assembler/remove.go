@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/assemble-build/assemble/assembler/account"
@@ -111,7 +112,13 @@ func makeWritable(dir string) {
 // instance runs as it; what it could not do is a warning, since the
 // instance is gone already.
 func deleteUser(ctx context.Context, s *session) string {
-	names, _ := instance.List(s.in.Root)
+	if !slices.Contains(s.st.CreatedUsers, s.st.User) {
+		return fmt.Sprintf("left user %s in place: assemble did not create it", s.st.User)
+	}
+	names, err := instance.List(s.in.Root)
+	if err != nil {
+		return fmt.Sprintf("left user %s in place: %v", s.st.User, err)
+	}
 	for _, name := range names {
 		other, err := instance.Open(s.in.Root, name)
 		if err != nil || name == s.in.Name {

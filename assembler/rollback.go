@@ -40,7 +40,7 @@ func Rollback(ctx context.Context, opts *Options, rev string) (*Report, error) {
 			return nil, err
 		}
 		next := &instance.State{Time: now(), Manifest: s.st.Manifest, Config: s.st.Config, Vars: s.st.Vars, KeepRevisions: s.keepRevisions(),
-			User: rec.User, Group: rec.Group}
+			User: rec.User, Group: rec.Group, CreatedUsers: s.created(acct)}
 		e := &instance.Event{Action: "rollback", Manifest: s.st.Manifest}
 		if e.Manifest == "" {
 			e.Manifest = s.st.Config

@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 
+	"github.com/assemble-build/assemble/assembler/account"
 	"github.com/assemble-build/assemble/assembler/apply"
 	"github.com/assemble-build/assemble/assembler/config"
 	"github.com/assemble-build/assemble/assembler/evaluate"
@@ -95,6 +97,7 @@ func (s *session) run(ctx context.Context, p *plan.Plan, src *source.Source, ev 
 	if err != nil {
 		return nil, err
 	}
+	next.CreatedUsers = s.created(acct)
 	recipes := s.opts.Recipes
 	if ev.Programs != nil {
 		recipes = ev.Programs.Recipes
@@ -178,6 +181,16 @@ func remembered(vars []config.VarSetting, res *config.Result, old *instance.Stat
 	return out
 }
 
+// created lists the users assemble made for the instance, a now with
+// them if it made it: only those does remove --delete-user delete.
+func (s *session) created(a *account.Account) []string {
+	users := slices.Clone(s.st.CreatedUsers)
+	if a != nil && a.Created && !slices.Contains(users, a.User) {
+		users = append(users, a.User)
+	}
+	return users
+}
+
 // rememberedSets returns the option settings to remember: the last of
 // each option the config still has, with where it first came from.
 func rememberedSets(sets []config.OptionSetting, res *config.Result, old *instance.State) []instance.VarSetting {
@@ -193,6 +206,9 @@ func rememberedSets(sets []config.OptionSetting, res *config.Result, old *instan
 	for _, key := range order {
 		s := last[key]
 		p := res.All[s.Part]
+		if names := res.Groups[s.Part]; p == nil && len(names) > 0 {
+			p = res.All[names[0]] // a for_each: its parts share a recipe
+		}
 		if p == nil || p.Recipe == nil || p.Recipe.Spec().Option(s.Option) == nil {
 			continue // no longer in the config
 		}

@@ -98,6 +98,9 @@ func (a *Account) lookup() error {
 	}
 	a.UID, _ = strconv.Atoi(u.Uid)
 	a.GID, _ = strconv.Atoi(g.Gid)
+	if a.UID == 0 {
+		return fmt.Errorf("user %s is root: an instance's user is one of its own, without root's powers", a.User)
+	}
 	return nil
 }
 
@@ -149,8 +152,11 @@ func Delete(ctx context.Context, userName string) error {
 
 // Give hands the account what o says it owns: Own as its own, made if
 // missing, Shared as root's with group read access, and no access for
-// others. Only root
-// changes owners; anyone else runs as the account already.
+// others. Only root changes owners; anyone else runs as the account
+// already. The account owns what it is given, and may swap a directory
+// for a symbolic link while root walks it: each walk goes through a
+// handle on its top directory (os.Root), which no link leads out of,
+// and changes links themselves, never what they point to.
 func (a *Account) Give(o Owned) error {
 	if os.Geteuid() != 0 {
 		return nil
@@ -159,18 +165,18 @@ func (a *Account) Give(o Owned) error {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		if err := walk(dir, func(path string, fi fs.FileInfo) error {
-			return chown(path, fi, a.UID, a.GID)
+		if err := walk(dir, func(r *os.Root, path string, fi fs.FileInfo) error {
+			return chown(r, path, fi, a.UID, a.GID)
 		}); err != nil {
 			return err
 		}
 	}
 	for _, dir := range o.Shared {
-		if err := walk(dir, func(path string, fi fs.FileInfo) error {
-			if err := chown(path, fi, 0, a.GID); err != nil {
+		if err := walk(dir, func(r *os.Root, path string, fi fs.FileInfo) error {
+			if err := chown(r, path, fi, 0, a.GID); err != nil {
 				return err
 			}
-			return groupRead(path, fi, path == dir)
+			return groupRead(r, path, fi, path == ".")
 		}); err != nil {
 			return err
 		}
@@ -178,31 +184,39 @@ func (a *Account) Give(o Owned) error {
 	return nil
 }
 
-// walk calls fn for every file under dir, dir included; a missing dir
-// has nothing to give.
-func walk(dir string, fn func(string, fs.FileInfo) error) error {
-	err := filepath.Walk(dir, func(path string, fi fs.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		return fn(path, fi)
-	})
+// walk calls fn for every file under dir, dir included (as "."), through
+// a handle on dir; a missing dir has nothing to give.
+func walk(dir string, fn func(*os.Root, string, fs.FileInfo) error) error {
+	r, err := os.OpenRoot(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return fs.WalkDir(r.FS(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := r.Lstat(path)
+		if err != nil {
+			return err
+		}
+		return fn(r, path, fi)
+	})
 }
 
-func chown(path string, fi fs.FileInfo, uid, gid int) error {
+func chown(r *os.Root, path string, fi fs.FileInfo, uid, gid int) error {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) == uid && int(st.Gid) == gid {
 		return nil
 	}
-	return os.Lchown(path, uid, gid)
+	return r.Lchown(path, uid, gid)
 }
 
 // groupRead gives the group what the owner may read (and enter), takes
 // everything from others at the top, and leaves the rest as it was.
-func groupRead(path string, fi fs.FileInfo, top bool) error {
+func groupRead(r *os.Root, path string, fi fs.FileInfo, top bool) error {
 	if fi.Mode()&fs.ModeSymlink != 0 {
 		return nil
 	}
@@ -214,5 +228,5 @@ func groupRead(path string, fi fs.FileInfo, top bool) error {
 	if want == mode {
 		return nil
 	}
-	return os.Chmod(path, want|fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky))
+	return r.Chmod(path, want|fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky))
 }

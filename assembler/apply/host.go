@@ -232,6 +232,9 @@ func (h *host) hashTracked() {
 func (h *host) Revision() string { return h.rev }
 
 func (h *host) Bin(name, file string) error {
+	if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
+		return h.errorf("%q is not a program's name: bin/ holds programs by name only", name)
+	}
 	dst := filepath.Join(h.rev, "bin", name)
 	os.Remove(dst)
 	return store.Link(file, dst)

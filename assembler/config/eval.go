@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -460,43 +459,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// resolvePath makes a path option absolute: a source path against the
-// directory of the file that set it, a target path against the instance.
-func resolvePath(v cty.Value, kind recipe.PathKind, fileDir string, in recipe.Instance) cty.Value {
-	if v.IsNull() || !v.IsKnown() {
-		return v
-	}
-	one := func(s cty.Value) cty.Value {
-		if s.IsNull() || !s.IsKnown() {
-			return s
-		}
-		p := filepath.FromSlash(s.AsString())
-		if filepath.IsAbs(p) {
-			return cty.StringVal(filepath.Clean(p))
-		}
-		if kind == recipe.SourcePath {
-			return cty.StringVal(filepath.Join(fileDir, p))
-		}
-		if !in.Known {
-			return cty.UnknownVal(cty.String)
-		}
-		return cty.StringVal(filepath.Join(in.Dir, p))
-	}
-	if v.Type() == cty.String {
-		return one(v)
-	}
-	if v.Type().IsListType() {
-		var out []cty.Value
-		for it := v.ElementIterator(); it.Next(); {
-			_, x := it.Element()
-			out = append(out, one(x))
-		}
-		if len(out) == 0 {
-			return v
-		}
-		return cty.ListVal(out)
-	}
-	return v
 }

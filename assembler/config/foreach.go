@@ -83,8 +83,8 @@ func (e *evaluator) forEach(def *Def) ([]string, []cty.Value) {
 		var keys []string
 		for it := v.ElementIterator(); it.Next(); {
 			_, x := it.Element()
-			if x.Type() != cty.String {
-				return bad("A for_each set holds strings, the parts' keys; a map gives each key a value of any type.")
+			if x.Type() != cty.String || x.IsNull() {
+				return bad("A for_each set holds strings, the parts' keys, and no null; a map gives each key a value of any type.")
 			}
 			if !seen[x.AsString()] {
 				seen[x.AsString()] = true
@@ -167,4 +167,21 @@ func groupValue(names []string, byName map[string]*Part) cty.Value {
 		attrs[p.each.GetAttr("key").AsString()] = v
 	}
 	return cty.ObjectVal(attrs)
+}
+
+// checkFileNames reports two parts of a for_each whose names are one
+// file name (site["a b"] and site["a_b"] are both site.a_b): their
+// units, build directories or dumps would be one.
+func (e *evaluator) checkFileNames(parts []*Part) {
+	seen := map[string]*Part{}
+	for _, p := range parts {
+		fn := p.Part.FileName()
+		if q, ok := seen[fn]; ok {
+			e.diag(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Parts with one file name",
+				Detail:  fmt.Sprintf("Parts %s and %s are both %s where a part's name names a file or a unit; give them keys of letters, digits, '_', '.' and '-' that differ.", q.Name, p.Name, fn),
+				Subject: p.Block.DeclRange().Ptr()})
+			continue
+		}
+		seen[fn] = p
+	}
 }

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,6 +29,7 @@ func (e *evaluator) evalParts() {
 	for _, p := range parts {
 		byName[p.Name] = p
 	}
+	e.checkFileNames(parts)
 	e.each(len(parts), func(e *evaluator, i int) { e.collectRefs(parts[i], byName) })
 	order := e.order(parts, byName)
 	wave := make(map[string]int, len(order))
@@ -237,134 +237,6 @@ func reachableDefs(b *Block, name string, traversals func(*hcl.Attribute) []hcl.
 	return out
 }
 
-// collectRefs finds the parts a part refers to, from the expressions that
-// give its values and from depends_on.
-func (e *evaluator) collectRefs(p *Part, byName map[string]*Part) {
-	b := p.Block
-	for _, name := range b.AttrNames() {
-		if name == "depends_on" || name == "for_each" || name == "recipe" || name == "enabled" || name == "allow_outside_instance" || name == "replace" {
-			continue
-		}
-		for _, def := range e.reachableDefs(b, name) {
-			for _, tr := range e.traversals(def.Attr) {
-				if tr.RootName() != "part" {
-					continue
-				}
-				if r, ok := e.partRef(p, def, tr, byName); ok {
-					p.Refs = append(p.Refs, r...)
-				} else if len(tr) > 1 {
-					if a, ok := tr[1].(hcl.TraverseAttr); ok {
-						p.badRefs = append(p.badRefs, a.Name)
-					}
-				}
-			}
-		}
-	}
-	if def := b.Final("depends_on"); def != nil {
-		exprs, diags := hcl.ExprList(def.Attr.Expr)
-		if diags.HasErrors() {
-			e.diag(&hcl.Diagnostic{
-				Severity: hcl.DiagError, Summary: "Invalid depends_on",
-				Detail:  "depends_on is a list of part references, like [part.server].",
-				Subject: def.Attr.Expr.Range().Ptr(),
-			})
-		}
-		for _, x := range exprs {
-			tr, d := hcl.AbsTraversalForExpr(x)
-			if d.HasErrors() || tr.RootName() != "part" || len(tr) != 2 {
-				e.diag(&hcl.Diagnostic{
-					Severity: hcl.DiagError, Summary: "Invalid depends_on entry",
-					Detail:  "Each entry of depends_on is a part reference, like part.server.",
-					Subject: x.Range().Ptr(),
-				})
-				continue
-			}
-			if r, ok := e.partRef(p, def, tr, byName); ok {
-				p.Refs = append(p.Refs, r...)
-			}
-		}
-	}
-	seen := map[string]bool{}
-	for _, r := range p.Refs {
-		if !seen[r.To] {
-			seen[r.To] = true
-			p.DependsOn = append(p.DependsOn, r.To)
-		}
-	}
-}
-
-func (e *evaluator) partRef(p *Part, def *Def, tr hcl.Traversal, byName map[string]*Part) ([]Ref, bool) {
-	bad := func(summary, detail string) ([]Ref, bool) {
-		e.diag(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: tr.SourceRange().Ptr()})
-		return nil, false
-	}
-	if len(tr) < 2 {
-		return bad("Invalid part reference", "Refer to a part as part.NAME, or to one of its values as part.NAME.VALUE.")
-	}
-	step, ok := tr[1].(hcl.TraverseAttr)
-	if !ok {
-		return bad("Invalid part reference", "Refer to a part as part.NAME, or to one of its values as part.NAME.VALUE.")
-	}
-	names, attrAt := []string{step.Name}, 2
-	if _, ok := e.res.Groups[step.Name]; ok {
-		var d *hcl.Diagnostic
-		if names, d = e.groupRef(step.Name, tr); d != nil {
-			e.diag(d)
-			return nil, false
-		}
-		attrAt = 3
-	}
-	var refs []Ref
-	for _, name := range names {
-		t := byName[name]
-		if t == nil {
-			return bad("Reference to undeclared part", fmt.Sprintf("There is no part %q.%s", step.Name, didYouMean(step.Name, e.partNames())))
-		}
-		if !t.enabled && !p.enabled {
-			continue // a disabled part's options mean nothing either
-		}
-		if !t.enabled {
-			return bad("Reference to a disabled part", fmt.Sprintf("Part %q is disabled (enabled = false), so it has no values to refer to.", name))
-		}
-		if len(tr) > attrAt && t.Recipe != nil {
-			if a, ok := tr[attrAt].(hcl.TraverseAttr); ok {
-				if d := unknownAttr(t, a.Name, tr); d != nil {
-					e.diag(d)
-					return nil, false
-				}
-			}
-		}
-		refs = append(refs, Ref{From: p.Name, To: name, Attr: def.Attr.Name, Range: tr.SourceRange(), Text: e.sourceText(tr.SourceRange())})
-	}
-	return refs, len(refs) > 0
-}
-
-// unknownAttr reports a reference to a value part t does not have.
-func unknownAttr(t *Part, name string, tr hcl.Traversal) *hcl.Diagnostic {
-	spec := t.Recipe.Spec()
-	if spec.Option(name) != nil || spec.Output(name) != nil {
-		return nil
-	}
-	var names []string
-	for _, o := range spec.Options {
-		names = append(names, o.Name)
-	}
-	for _, o := range spec.Outputs {
-		names = append(names, o.Name)
-	}
-	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported attribute",
-		Detail:  fmt.Sprintf("Part %q (recipe %s) has no option or output %q.%s", t.Name, spec.Name, name, didYouMean(name, names)),
-		Subject: tr.SourceRange().Ptr()}
-}
-
-func (e *evaluator) sourceText(r hcl.Range) string {
-	f := e.cfg.HCLFiles[r.Filename]
-	if f == nil || r.End.Byte > len(f.Bytes) {
-		return ""
-	}
-	return string(f.Bytes[r.Start.Byte:r.End.Byte])
-}
-
 // evalPart evaluates an enabled part's options, checks them, and computes
 // its outputs. The part can see only the parts it refers to.
 //
@@ -410,6 +282,8 @@ func (e *evaluator) evalPart(p *Part, byName map[string]*Part) {
 		if v, ok := e.optionSetting(p, o); ok {
 			if o.Path != recipe.NotPath {
 				v = resolvePath(v, o.Path, e.opts.Manifest.Dir, in)
+				s := e.setsOf(p)[o.Name]
+				e.checkPath(p, o, v, site{set: &s})
 			}
 			p.Options[o.Name] = v
 			continue
@@ -426,15 +300,7 @@ func (e *evaluator) evalPart(p *Part, byName map[string]*Part) {
 		v := e.evalDef(def, o.Type, scope, p.defaultOf, p.typeOf)
 		if o.Path != recipe.NotPath {
 			v = resolvePath(v, o.Path, def.Layer.File.Dir, in)
-			if o.Path == recipe.TargetPath && in.Known {
-				e.checkTarget(def, v, in.Dir, p.AllowOutside)
-			}
-			if o.Path == recipe.SourcePath && !p.AllowOutside {
-				e.checkSource(def, v, e.opts.Manifest.Dir)
-			}
-			if o.Path == recipe.SourcePath {
-				e.checkSourceExists(def, v, e.opts.Manifest.Dir)
-			}
+			e.checkPath(p, o, v, site{def: def})
 		}
 		p.Options[o.Name] = v
 	}
@@ -466,72 +332,6 @@ func (e *evaluator) evalPart(p *Part, byName map[string]*Part) {
 		attrs[k] = v
 	}
 	p.Value = cty.ObjectVal(attrs)
-}
-
-// checkTarget reports a target path outside the instance directory,
-// unless outside is allowed, and one in assemble's own directories.
-func (e *evaluator) checkTarget(def *Def, v cty.Value, dir string, outside bool) {
-	for _, p := range pathsOf(v) {
-		switch {
-		case !fsutil.Within(dir, p) && !outside:
-			e.diag(&hcl.Diagnostic{
-				Severity: hcl.DiagError, Summary: "Path outside the instance",
-				Detail:  fmt.Sprintf("%s is outside the instance directory %s. A part writes only inside its instance unless it sets allow_outside_instance = true.", p, dir),
-				Subject: def.Attr.Expr.Range().Ptr(),
-			})
-		case ownDir(dir, p) != "":
-			e.diag(&hcl.Diagnostic{
-				Severity: hcl.DiagError, Summary: "Path of assemble's own",
-				Detail:  fmt.Sprintf("%s is in %s, which assemble keeps for itself: revisions are immutable, and bin/ is the current revision's. Write into etc/, var/, run/, tmp/ or another directory of the instance.", p, ownDir(dir, p)),
-				Subject: def.Attr.Expr.Range().Ptr(),
-			})
-		}
-	}
-}
-
-// checkSource reports a source path outside the manifest's directory:
-// what a revision is built from is what the manifest holds.
-func (e *evaluator) checkSource(def *Def, v cty.Value, dir string) {
-	for _, p := range pathsOf(v) {
-		if !fsutil.Within(dir, p) {
-			e.diag(&hcl.Diagnostic{
-				Severity: hcl.DiagError, Summary: "Source outside the manifest",
-				Detail:  fmt.Sprintf("%s is outside the manifest directory %s. A part reads only what the manifest holds unless it sets allow_outside_instance = true.", p, dir),
-				Subject: def.Attr.Expr.Range().Ptr(),
-			})
-		}
-	}
-}
-
-// checkSourceExists reports a source in the manifest directory that is
-// not there, at evaluation rather than when the part installs. A source
-// elsewhere may be what another part makes.
-func (e *evaluator) checkSourceExists(def *Def, v cty.Value, dir string) {
-	for _, p := range pathsOf(v) {
-		if _, err := os.Stat(p); err != nil && fsutil.Within(dir, p) {
-			e.diag(&hcl.Diagnostic{
-				Severity: hcl.DiagError, Summary: "Missing source",
-				Detail:  fmt.Sprintf("%s: no such file in the manifest.", p),
-				Subject: def.Attr.Expr.Range().Ptr(),
-			})
-		}
-	}
-}
-
-// pathsOf returns the paths a path option holds, once known.
-func pathsOf(v cty.Value) []string {
-	var paths []string
-	if v.IsWhollyKnown() && !v.IsNull() {
-		if v.Type() == cty.String {
-			paths = []string{v.AsString()}
-		} else if v.CanIterateElements() {
-			for it := v.ElementIterator(); it.Next(); {
-				_, x := it.Element()
-				paths = append(paths, x.AsString())
-			}
-		}
-	}
-	return paths
 }
 
 // ownDir returns the directory of assemble's own in the instance at dir

@@ -40,6 +40,9 @@ type State struct {
 	// that do not read the config (exec, remove --delete-user).
 	User  string `json:"user,omitempty"`
 	Group string `json:"group,omitempty"`
+	// CreatedUsers are the users assemble made for the instance, which
+	// remove --delete-user may delete.
+	CreatedUsers []string `json:"created_users,omitempty"`
 
 	Parts []PartState `json:"parts"`
 

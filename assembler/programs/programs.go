@@ -8,6 +8,7 @@
 package programs
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 
 	"github.com/assemble-build/assemble/assembler/config"
@@ -144,34 +146,28 @@ func served(p *plugin.Program) string {
 }
 
 // build builds the program of module m into the store, once: the entry
-// is named by what the build reads (m.Key).
+// is named by what the build reads (m.Key). It builds in a directory of
+// its own, with the overlays' paths made absolute (they are relative
+// to a part's build directory in a revision, which there is none of
+// yet), so that nothing is written into the instance.
 func build(ctx context.Context, m *recipe.Module, st *store.Store, code string, env *gocmd.Env) (string, error) {
-	esc, err := module.EscapePath(m.Path)
+	gomod, err := absoluteOverlays(m.GoMod, code)
 	if err != nil {
 		return "", err
 	}
 	dir, err := st.Get("recipe-"+m.Key, func(out string) error {
-		// Two levels under code/, as a part's build is under the
-		// revision, so that overlays' ../../local paths hold.
-		work := filepath.Join(code, ".recipes", strings.ReplaceAll(esc, "/", "_"))
-		if code == "" { // no instance, no overlays
-			tmp, err := os.MkdirTemp("", "assemble-recipe-")
-			if err != nil {
-				return err
-			}
-			work = tmp
-		}
-		if err := os.MkdirAll(work, 0o755); err != nil {
+		work, err := os.MkdirTemp("", "assemble-recipe-")
+		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(work)
-		if err := os.WriteFile(filepath.Join(work, "go.mod"), m.GoMod, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(work, "go.mod"), gomod, 0o644); err != nil {
 			return err
 		}
 		if err := os.WriteFile(filepath.Join(work, "go.sum"), m.GoSum, 0o644); err != nil {
 			return err
 		}
-		_, err := env.Run(ctx, work, "build", "-trimpath", "-o", filepath.Join(out, "program"), m.Path)
+		_, err = env.Run(ctx, work, "build", "-trimpath", "-o", filepath.Join(out, "program"), m.Path)
 		return err
 	})
 	if err != nil {
@@ -180,53 +176,45 @@ func build(ctx context.Context, m *recipe.Module, st *store.Store, code string, 
 	return filepath.Join(dir, "program"), nil
 }
 
-// Logs is a writer that says each line a program logs through say.
-type Logs struct {
-	Say  func(format string, args ...any)
-	part []byte
-}
-
-func (l *Logs) Write(p []byte) (int, error) {
-	l.part = append(l.part, p...)
-	for {
-		i := bytesIndex(l.part, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		if line := logLine(l.part[:i]); line != "" && l.Say != nil {
-			l.Say("%s", line)
-		}
-		l.part = l.part[i+1:]
+// absoluteOverlays rewrites the replacements of overlaid modules, which
+// are relative to code/REVISION/build/PART, to absolute paths under
+// code/local.
+func absoluteOverlays(gomod []byte, code string) ([]byte, error) {
+	f, err := modfile.Parse("go.mod", gomod, nil)
+	if err != nil {
+		return nil, err
 	}
-}
-
-// logLine is what a line a program wrote is worth saying: go-plugin's
-// own lines are JSON, and only their warnings and errors are.
-func logLine(b []byte) string {
-	line := strings.TrimSpace(string(b))
-	if !strings.HasPrefix(line, `{"@level"`) {
-		return line
-	}
-	var m struct {
-		Level   string `json:"@level"`
-		Message string `json:"@message"`
-	}
-	if json.Unmarshal([]byte(line), &m) != nil {
-		return line
-	}
-	if m.Level != "warn" && m.Level != "error" {
-		return ""
-	}
-	return m.Message
-}
-
-func bytesIndex(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
+	for _, r := range f.Replace {
+		if rest, ok := strings.CutPrefix(r.New.Path, "../../local/"); ok && code != "" {
+			if err := f.AddReplace(r.Old.Path, r.Old.Version, filepath.Join(code, "local", rest), ""); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return -1
+	return f.Format()
+}
+
+// Entries returns the store entries of the programs the revision in dir
+// ran.
+func Entries(dir string) []string {
+	progs, _ := readPrograms(dir)
+	var out []string
+	for _, path := range progs {
+		out = append(out, filepath.Dir(path))
+	}
+	return out
+}
+
+func readPrograms(dir string) (map[string]string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, File))
+	if err != nil {
+		return nil, err
+	}
+	var progs map[string]string
+	if err := json.Unmarshal(data, &progs); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, File), err)
+	}
+	return progs, nil
 }
 
 // opened are the programs started to read revisions' records, by path,
@@ -239,13 +227,9 @@ var opened struct {
 // FromRevision returns recipe name, MODULE//NAME, as the revision in dir
 // ran it: its program, from the store, started once for the command.
 func FromRevision(dir, name string) (recipe.Recipe, error) {
-	data, err := os.ReadFile(filepath.Join(dir, File))
+	progs, err := readPrograms(dir)
 	if err != nil {
 		return nil, fmt.Errorf("recipe %s: %w", name, err)
-	}
-	var progs map[string]string
-	if err := json.Unmarshal(data, &progs); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, File), err)
 	}
 	mod, rec := split(name)
 	path := progs[mod]
@@ -282,4 +266,47 @@ func CloseAll() {
 		p.Close()
 	}
 	opened.progs = nil
+}
+
+// Logs is a writer that says each line a program writes through Say.
+type Logs struct {
+	Say  func(format string, args ...any)
+	mu   sync.Mutex // go-plugin writes from a goroutine an output
+	part []byte
+}
+
+func (l *Logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.part = append(l.part, p...)
+	for {
+		i := bytes.IndexByte(l.part, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if line := logLine(l.part[:i]); line != "" && l.Say != nil {
+			l.Say("%s", line)
+		}
+		l.part = l.part[i+1:]
+	}
+}
+
+// logLine is what a line a program wrote is worth saying: go-plugin's
+// own lines are JSON, and only their warnings and errors are.
+func logLine(b []byte) string {
+	line := strings.TrimSpace(string(b))
+	if !strings.HasPrefix(line, `{"@level"`) {
+		return line
+	}
+	var m struct {
+		Level   string `json:"@level"`
+		Message string `json:"@message"`
+	}
+	if json.Unmarshal([]byte(line), &m) != nil {
+		return line
+	}
+	if m.Level != "warn" && m.Level != "error" {
+		return ""
+	}
+	return m.Message
 }

@@ -89,6 +89,15 @@ func (g *globals) completeRevision(c *cobra.Command, args []string, prefix strin
 	return withPrefix(revs, prefix), cobra.ShellCompDirectiveNoFileComp
 }
 
+// completeMirror completes mirror's arguments: a directory, then an
+// instance.
+func (g *globals) completeMirror(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+	if len(args) == 0 {
+		return nil, cobra.ShellCompDirectiveFilterDirs
+	}
+	return g.completeInstance(c, args[1:], prefix)
+}
+
 func withPrefix(names []string, prefix string) []string {
 	var out []string
 	for _, n := range names {
@@ -108,6 +117,8 @@ func (g *globals) addFlags(root *cobra.Command) {
 		switch {
 		case c.Name() == "rollback":
 			c.ValidArgsFunction = g.completeRevision
+		case c.Name() == "mirror":
+			c.ValidArgsFunction = g.completeMirror
 		case strings.Contains(c.Use, " NAME") || strings.Contains(c.Use, "[NAME]") && !strings.HasPrefix(c.Use, "restore"):
 			c.ValidArgsFunction = g.completeInstance
 		}

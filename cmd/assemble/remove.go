@@ -24,8 +24,8 @@ its data in var/. It asks first, unless --yes. Developer checkouts in
 code/local are never deleted silently: remove refuses while there are any,
 unless --delete-checkouts; a checkout that is a symlink is only unlinked.
 The system user the instance ran as (buildout.user) stays unless
---delete-user, and then only if no other instance under the root runs as
-it.`,
+--delete-user, and then only if assemble made it and no other instance
+under the root runs as it.`,
 		Args: exactArgs(1, "one instance name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := g.options(args[0])

@@ -173,12 +173,15 @@ func (c *Cluster) Install(ctx context.Context, p *recipe.Part, h recipe.Host) er
 	return c.start(ctx, p, h)
 }
 
-// start starts the server with pg_ctl unless it runs already on the
-// part's port and socket; on others (the part changed), it restarts.
+// start starts the server with pg_ctl unless it runs already with the
+// part's settings; with others (the part changed), it restarts. The
+// settings a start used are kept in the data directory.
 func (c *Cluster) start(ctx context.Context, p *recipe.Part, h recipe.Host) error {
 	data := dataDir(p)
-	if pid := pidFile(data); len(pid) > 0 {
-		if len(pid) > 4 && pid[3] == port(p) && pid[4] == socketDir(p) {
+	args := serverArgs(p)[3:]
+	kept := filepath.Join(data, "assemble-server-args")
+	if running(data) {
+		if old, err := os.ReadFile(kept); err == nil && string(old) == strings.Join(args, "\n") {
 			return nil
 		}
 		if err := stop(ctx, p, h); err != nil {
@@ -186,9 +189,11 @@ func (c *Cluster) start(ctx context.Context, p *recipe.Part, h recipe.Host) erro
 		}
 	}
 	h.Progress("starting the server on port %s", port(p))
-	opts := strings.Join(quoteArgs(serverArgs(p)[3:]), " ")
-	argv := []string{pgProgram(p, "pg_ctl"), "start", "-w", "-t", "60", "-D", data, "-l", filepath.Join(data, "server.log"), "-o", opts}
+	argv := []string{pgProgram(p, "pg_ctl"), "start", "-w", "-t", "60", "-D", data, "-l", filepath.Join(data, "server.log"), "-o", strings.Join(quoteArgs(args), " ")}
 	if err := h.RunAsUser(ctx, argv, p.Instance.Dir, nil); err != nil {
+		return err
+	}
+	if err := os.WriteFile(kept, []byte(strings.Join(args, "\n")), 0o600); err != nil {
 		return err
 	}
 	c.mu.Lock()
@@ -203,26 +208,22 @@ func (c *Cluster) start(ctx context.Context, p *recipe.Part, h recipe.Host) erro
 // stop stops the server, if it runs.
 func stop(ctx context.Context, p *recipe.Part, h recipe.Host) error {
 	data := dataDir(p)
-	if pidFile(data) == nil {
+	if !running(data) {
 		return nil
 	}
 	return h.RunAsUser(ctx, []string{pgProgram(p, "pg_ctl"), "stop", "-w", "-m", "fast", "-D", data}, p.Instance.Dir, nil)
 }
 
-// pidFile returns the lines of the postmaster.pid of the server that
-// runs on the data directory (its pid, directory, start time, port,
-// socket directory…), or nil when none runs.
-func pidFile(data string) []string {
+// running reports whether a server runs on the data directory: its
+// postmaster.pid names a live process.
+func running(data string) bool {
 	b, err := os.ReadFile(filepath.Join(data, "postmaster.pid"))
 	if err != nil {
-		return nil
+		return false
 	}
-	lines := strings.Split(string(b), "\n")
-	pid, err := strconv.Atoi(strings.TrimSpace(lines[0]))
-	if err != nil || pid <= 0 || !alive(pid) {
-		return nil
-	}
-	return lines
+	first, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(first))
+	return err == nil && pid > 0 && alive(pid)
 }
 
 // quoteArgs quotes each argument for the shell pg_ctl hands -o to.

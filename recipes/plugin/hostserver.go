@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/assemble-build/assemble/recipes/recipe"
 )
@@ -44,13 +46,13 @@ func (s *hostServer) handle(ctx context.Context, c *call) (any, error) {
 	case "mkdir":
 		return nil, h.Mkdir(f.Path, f.Mode)
 	case "stage_dir":
-		return nil, h.StageDir(f.Path, func(dir string) error { return os.CopyFS(dir, os.DirFS(f.From)) })
+		return nil, h.StageDir(f.Path, func(dir string) error { return copyTree(dir, f.From) })
 	case "track":
 		return nil, h.Track(f.Path)
 	case "bin":
 		return nil, h.Bin(f.Path, f.From)
 	case "store":
-		return h.Store(f.Path, func(dir string) error { return os.CopyFS(dir, os.DirFS(f.From)) })
+		return h.Store(f.Path, func(dir string) error { return copyTree(dir, f.From) })
 	case "stored":
 		dir, ok := h.Stored(f.Path)
 		return map[string]any{"dir": dir, "ok": ok}, nil
@@ -71,4 +73,44 @@ func (s *hostServer) handle(ctx context.Context, c *call) (any, error) {
 		return nil, h.Run(ctx, r.Argv, r.Dir, r.Env)
 	}
 	return nil, fmt.Errorf("%w: the host has no method %q", ErrProtocol, c.Method)
+}
+
+// copyTree copies the tree the program made at src into dst, files with
+// their modes (a 0600 secret stays 0600), links as links. The program
+// runs as assemble does, so what it names it could read itself.
+func copyTree(dst, src string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dst, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(to, info.Mode().Perm()|0o700)
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(target, to)
+		case d.Type().IsRegular():
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(to, data, info.Mode().Perm()); err != nil {
+				return err
+			}
+			return os.Chmod(to, info.Mode().Perm())
+		}
+		return fmt.Errorf("%s: not a file, directory or link", path)
+	})
 }

@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 	"google.golang.org/grpc"
@@ -68,12 +69,17 @@ func (r *remoteRecipe) step(ctx context.Context, method string, p *recipe.Part, 
 		served <- s
 		return s
 	})
+	// The program dials the host only when it first calls it, and may
+	// not at all: stop the server once it has been made, or give up on
+	// it once the broker has (it waits five seconds for a dial).
 	defer func() {
-		select {
-		case s := <-served:
-			s.Stop()
-		default:
-		}
+		go func() {
+			select {
+			case s := <-served:
+				s.Stop()
+			case <-time.After(time.Minute):
+			}
+		}()
 	}()
 	if err := r.prog.invoke(ctx, StepTimeout, &call{Method: method, Recipe: r.name, Part: w, Host: id, Args: args(a)}, nil); err != nil {
 		return fmt.Errorf("part %s: %s: %w", p.Name, method, err)
