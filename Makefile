@@ -3,12 +3,12 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin/assemble
 
-.PHONY: all build test lint bench bench-go demo proxy fuzz clean
+.PHONY: all build test lint bench bench-go demo proxy fuzz clean deb
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/assemble
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/assemble
 
 test:
 	$(GO) test ./...
@@ -63,6 +63,20 @@ DEMO_ROOT := $(CURDIR)/demo
 demo: build
 	sh configs/demo.sh $(BIN) $(DEMO_ROOT)
 
+# The Debian package: the binary (its version from git), its man pages
+# and shell completions, packed by nfpm at a pinned version into build/.
+NFPM        := $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
+DEB_VERSION ?= $(shell v=$$(git describe --tags --match 'v[0-9]*' 2>/dev/null); \
+	if [ -n "$$v" ]; then echo "$$v" | sed 's/^v//; s/-/~/g'; \
+	else echo "0.0.0~git$$(git log -1 --format=%cd.%h --date=format:%Y%m%d 2>/dev/null || echo 0)"; fi)
+deb:
+	rm -rf build/deb && mkdir -p build/deb
+	$(GO) build -buildvcs=auto -trimpath -o build/deb/assemble ./cmd/assemble
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) build/deb/assemble __gendocs build/deb
+	gzip -n -9 build/deb/man/*.1
+	DEB_ARCH=$$($(GO) env GOARCH) DEB_VERSION=$(DEB_VERSION) $(NFPM) package --config packaging/nfpm.yaml --packager deb --target build/
+	@ls build/*.deb
+
 clean:
 	chmod -R u+w demo 2>/dev/null || true
-	rm -rf bin demo
+	rm -rf bin build demo

@@ -123,6 +123,7 @@ found differences.`,
 		newVersions(g),
 		newMirror(g),
 		newVersion(g),
+		newGenDocs(g),
 	)
 	g.addFlags(root)
 	return root
