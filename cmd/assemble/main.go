@@ -122,6 +122,7 @@ found differences.`,
 		newGraph(g),
 		newVersions(g),
 		newMirror(g),
+		newImage(g),
 		newVersion(g),
 		newGenDocs(g),
 	)

@@ -2,11 +2,19 @@ package main
 
 import (
 	"archive/tar"
+	"io"
+	"log"
+	"net/http/httptest"
+
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,6 +103,8 @@ func TestScript(t *testing.T) {
 			"userdel":    cmdUserdel,
 			"sharedroot": cmdSharedRoot,
 			"selfproxy":  cmdSelfProxy,
+			"registry":   cmdRegistry,
+			"pullimage":  cmdPullImage,
 		},
 	})
 }
@@ -404,4 +414,73 @@ func cmdSelfProxy(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	cache := filepath.Join(strings.TrimSpace(string(out)), "cache", "download")
 	ts.Setenv("GOPROXY", ts.Getenv("GOPROXY")+",file://"+filepath.ToSlash(dir)+",file://"+filepath.ToSlash(cache))
+}
+
+// cmdRegistry starts go-containerregistry's registry in the test, and
+// sets REGISTRY to its host:port:
+//
+//	registry
+func cmdRegistry(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) > 0 {
+		ts.Fatalf("usage: registry")
+	}
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	ts.Defer(srv.Close)
+	ts.Setenv("REGISTRY", strings.TrimPrefix(srv.URL, "http://"))
+}
+
+// cmdPullImage pulls an image, prints its digest and config, and
+// unpacks its file system into DIR:
+//
+//	pullimage REF DIR
+func cmdPullImage(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: pullimage REF DIR")
+	}
+	ref, err := name.ParseReference(args[0])
+	ts.Check(err)
+	img, err := remote.Image(ref)
+	ts.Check(err)
+	digest, err := img.Digest()
+	ts.Check(err)
+	cfg, err := img.ConfigFile()
+	ts.Check(err)
+	fmt.Fprintf(ts.Stdout(), "digest %s\nuser %s\nentrypoint %s\nworkdir %s\nos %s/%s\ncreated %s\n",
+		digest, cfg.Config.User, strings.Join(cfg.Config.Entrypoint, " "), cfg.Config.WorkingDir, cfg.OS, cfg.Architecture, cfg.Created.UTC().Format(time.RFC3339))
+	for v := range cfg.Config.Volumes {
+		fmt.Fprintf(ts.Stdout(), "volume %s\n", v)
+	}
+	for k, v := range cfg.Config.Labels {
+		fmt.Fprintf(ts.Stdout(), "label %s=%s\n", k, v)
+	}
+	dir := ts.MkAbs(args[1])
+	root, err := os.OpenRoot(dir)
+	if os.IsNotExist(err) {
+		ts.Check(os.MkdirAll(dir, 0o755))
+		root, err = os.OpenRoot(dir)
+	}
+	ts.Check(err)
+	defer root.Close()
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		ts.Check(err)
+		name := strings.TrimSuffix(hdr.Name, "/")
+		switch hdr.Typeflag {
+		case tar.TypeDir:
+			ts.Check(root.MkdirAll(name, 0o755))
+		case tar.TypeReg:
+			ts.Check(root.MkdirAll(filepath.Dir(name), 0o755))
+			f, err := root.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(hdr.Mode)&0o777)
+			ts.Check(err)
+			_, err = io.Copy(f, tr)
+			ts.Check(err)
+			ts.Check(f.Close())
+		}
+	}
 }
