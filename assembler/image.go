@@ -1,6 +1,7 @@
 package assembler
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -19,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/assemble-build/assemble/assembler/account"
+	"github.com/assemble-build/assemble/assembler/fsutil"
 	"github.com/assemble-build/assemble/assembler/image"
 	"github.com/assemble-build/assemble/assembler/plan"
 	"github.com/assemble-build/assemble/recipes/recipe"
@@ -36,6 +38,11 @@ type ImageOptions struct {
 	Push       string
 	// Tag names the image in the tarball; assemble/NAME:REVISION when "".
 	Tag string
+	// Kubernetes is a file to write the objects that run the instance's
+	// services on Kubernetes to, with the image; VarSize is the size
+	// its var/ claims.
+	Kubernetes string
+	VarSize    string
 }
 
 // ImageReport says what Image made.
@@ -68,8 +75,15 @@ func Image(ctx context.Context, opts *Options, io ImageOptions) (*ImageReport, e
 	if err != nil {
 		return nil, err
 	}
-	if err := writeImage(ctx, img, io, "assemble/"+s.in.Name+":"+rev); err != nil {
+	tag := cmp.Or(io.Tag, "assemble/"+s.in.Name+":"+rev)
+	if err := writeImage(ctx, img, io, tag); err != nil {
 		return nil, err
+	}
+	if io.Kubernetes != "" {
+		ref := cmp.Or(io.Push, tag) + "@" + digest.String()
+		if err := s.writeKubernetes(spec, rev, ref, io); err != nil {
+			return nil, err
+		}
 	}
 	return &ImageReport{Instance: s.in.Name, Revision: rev, Digest: digest.String()}, nil
 }
@@ -141,9 +155,6 @@ func (s *session) entrypoint(revDir string, in recipe.Instance, entry string) ([
 // writeImage writes img to an OCI layout, a tarball and a registry, as
 // io asks.
 func writeImage(ctx context.Context, img v1.Image, io ImageOptions, tag string) error {
-	if io.Tag != "" {
-		tag = io.Tag
-	}
 	if io.Layout != "" {
 		p, err := layout.FromPath(io.Layout)
 		if err != nil {
@@ -174,4 +185,34 @@ func writeImage(ctx context.Context, img v1.Image, io ImageOptions, tag string) 
 		}
 	}
 	return nil
+}
+
+// writeKubernetes writes the objects that run the revision's service
+// parts on Kubernetes, from the image ref (by digest).
+func (s *session) writeKubernetes(spec *image.Spec, rev, ref string, io ImageOptions) error {
+	rec, err := plan.ReadRecord(s.in.Revision(rev), s.opts.Recipes, recipe.NewInstance(s.in.Name, s.in.Dir))
+	if err != nil {
+		return err
+	}
+	var services []image.Service
+	for _, p := range rec.Parts {
+		argv := p.Part.Strings("exec_start")
+		if p.Part.Recipe != "systemd.service" || len(argv) == 0 {
+			continue
+		}
+		svc := image.Service{Part: p.Part.Name, Argv: argv}
+		if v := p.Part.Options["ports"]; v.IsKnown() && !v.IsNull() && v.CanIterateElements() {
+			for it := v.ElementIterator(); it.Next(); {
+				_, n := it.Element()
+				port, _ := n.AsBigFloat().Int64()
+				svc.Ports = append(svc.Ports, int(port))
+			}
+		}
+		services = append(services, svc)
+	}
+	data, err := image.Kubernetes(spec, ref, services, cmp.Or(io.VarSize, "1Gi"))
+	if err != nil {
+		return &UsageError{Err: fmt.Errorf("--kubernetes: %w", err)}
+	}
+	return fsutil.WriteFile(io.Kubernetes, data, 0o644)
 }

@@ -12,7 +12,7 @@ import (
 func newImage(g *globals) *cobra.Command {
 	var io assembler.ImageOptions
 	cmd := &cobra.Command{
-		Use:   "image NAME --entrypoint PART|PROGRAM [--layout DIR] [--tarball FILE] [--push REF]",
+		Use:   "image NAME --entrypoint PART|PROGRAM [--layout DIR] [--tarball FILE] [--push REF] [--kubernetes FILE]",
 		Short: "Make an OCI image of an instance's current revision",
 		Long: `image makes an OCI image of the instance NAME's current revision, without a
 container engine: its programs (bin/), its rendered etc/ and an empty
@@ -29,6 +29,13 @@ The image goes to any of: --layout DIR (an OCI image layout, added to),
 --tarball FILE (what docker load takes, named --tag or
 assemble/NAME:REVISION), --push REF (a registry; credentials from the
 Docker config, as docker login leaves them). Its digest is printed.
+
+--kubernetes FILE writes what runs the instance's systemd.service parts
+on Kubernetes from the image (named by digest): a Deployment each,
+running its exec_start as the instance's user, with a Service for the
+ports the part lists (ports); etc/ as a ConfigMap (and a Secret, for the
+files others may not read) mounted where it is here; var/ as a
+PersistentVolumeClaim of --var-size. kubectl apply -f FILE applies it.
 
 The image holds what go.build parts built for this host's platform, with
 cgo off unless a part says cgo = true: such a program needs the C
@@ -56,6 +63,8 @@ library, which the image does not hold.`,
 	f.StringVar(&io.Tarball, "tarball", "", "write the image as a tarball docker load takes to `FILE`")
 	f.StringVar(&io.Push, "push", "", "push the image to the registry `REF`, like registry.example.com/lab/server:1")
 	f.StringVar(&io.Tag, "tag", "", "the image's name in the tarball (default assemble/NAME:REVISION)")
+	f.StringVar(&io.Kubernetes, "kubernetes", "", "write to `FILE` the Kubernetes objects that run the instance's services from the image")
+	f.StringVar(&io.VarSize, "var-size", "1Gi", "the storage var/ claims on Kubernetes")
 	f.BoolVar(&g.json, "json", false, "print the report as JSON")
 	return cmd
 }

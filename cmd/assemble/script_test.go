@@ -15,9 +15,13 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sigs.k8s.io/yaml"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,6 +109,7 @@ func TestScript(t *testing.T) {
 			"selfproxy":  cmdSelfProxy,
 			"registry":   cmdRegistry,
 			"pullimage":  cmdPullImage,
+			"kubecheck":  cmdKubeCheck,
 		},
 	})
 }
@@ -482,5 +487,53 @@ func cmdPullImage(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Check(err)
 			ts.Check(f.Close())
 		}
+	}
+}
+
+// cmdKubeCheck decodes a YAML stream of Kubernetes objects into the
+// official API types, strictly (an unknown field fails), and prints a
+// line for each: kind, name, and what it runs or holds.
+//
+//	kubecheck FILE
+func cmdKubeCheck(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: kubecheck FILE")
+	}
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	for _, doc := range strings.Split(string(data), "---\n") {
+		if strings.TrimSpace(doc) == "" {
+			continue
+		}
+		var tm metav1.TypeMeta
+		ts.Check(yaml.Unmarshal([]byte(doc), &tm))
+		var line string
+		switch tm.Kind {
+		case "Deployment":
+			var d appsv1.Deployment
+			ts.Check(yaml.UnmarshalStrict([]byte(doc), &d))
+			c := d.Spec.Template.Spec.Containers[0]
+			line = fmt.Sprintf("Deployment %s image=%s command=%s", d.Name, c.Image, strings.Join(c.Command, " "))
+		case "Service":
+			var sv corev1.Service
+			ts.Check(yaml.UnmarshalStrict([]byte(doc), &sv))
+			line = fmt.Sprintf("Service %s port=%d", sv.Name, sv.Spec.Ports[0].Port)
+		case "ConfigMap":
+			var cm corev1.ConfigMap
+			ts.Check(yaml.UnmarshalStrict([]byte(doc), &cm))
+			line = fmt.Sprintf("ConfigMap %s files=%d", cm.Name, len(cm.Data))
+		case "Secret":
+			var sc corev1.Secret
+			ts.Check(yaml.UnmarshalStrict([]byte(doc), &sc))
+			line = fmt.Sprintf("Secret %s files=%d", sc.Name, len(sc.Data))
+		case "PersistentVolumeClaim":
+			var pvc corev1.PersistentVolumeClaim
+			ts.Check(yaml.UnmarshalStrict([]byte(doc), &pvc))
+			q := pvc.Spec.Resources.Requests[corev1.ResourceStorage]
+			line = fmt.Sprintf("PersistentVolumeClaim %s size=%s", pvc.Name, q.String())
+		default:
+			ts.Fatalf("kubecheck: unexpected kind %q", tm.Kind)
+		}
+		fmt.Fprintln(ts.Stdout(), line)
 	}
 }

@@ -50,6 +50,7 @@ var serviceSpec = &recipe.Spec{
 		{Name: "scope", Type: cty.String, Doc: "system or user (default: system when assemble runs as root)"},
 		{Name: "unit_dir", Type: cty.String, Path: recipe.TargetPath, Doc: "where the unit goes (default: /etc/systemd/system, or ~/.config/systemd/user for user units)"},
 		{Name: "wanted_by", Type: cty.String, Doc: "the target that starts it at boot (default: multi-user.target, or default.target for user units)"},
+		{Name: "ports", Type: cty.List(cty.Number), Default: cty.ListValEmpty(cty.Number), Doc: "TCP ports it listens on: the Kubernetes Service of assemble image --kubernetes"},
 	},
 	Outputs: []recipe.Output{
 		{Name: "unit", Type: cty.String, Doc: "the unit's name: assemble-PART@INSTANCE.service"},
