@@ -16,8 +16,10 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/assemble-build/assemble/assembler/account"
 	"github.com/assemble-build/assemble/assembler/fsutil"
@@ -43,6 +45,8 @@ type ImageOptions struct {
 	// its var/ claims.
 	Kubernetes string
 	VarSize    string
+	// Platforms are OS/ARCH pairs, like linux/arm64; none is this host's.
+	Platforms []string
 }
 
 // ImageReport says what Image made.
@@ -50,42 +54,93 @@ type ImageReport struct {
 	Instance string `json:"instance"`
 	Revision string `json:"revision"`
 	Digest   string `json:"digest"`
+	// Platforms is how many images the digest names: one, or an index.
+	Platforms int `json:"platforms"`
 }
 
 // Image makes an OCI image of the instance's current revision (package
-// image) and writes it where io says.
+// image), one for each platform asked for (an image index of them, for
+// several), and writes it where io says. It holds the instance, since
+// building for another platform writes beside its revisions.
 func Image(ctx context.Context, opts *Options, io ImageOptions) (*ImageReport, error) {
-	s, err := look(opts)
+	pls, err := parsePlatforms(io.Platforms)
 	if err != nil {
 		return nil, err
 	}
-	rev := s.in.CurrentRevision()
-	if !s.in.Exists() || rev == "" {
-		return nil, noInstance(s.in)
+	if len(pls) > 1 && io.Tarball != "" {
+		return nil, &UsageError{Err: fmt.Errorf("--tarball holds one image, and %d platforms are asked for", len(pls)), Hint: "Write several platforms to --layout or --push."}
 	}
-	spec, err := s.imageSpec(rev, io.Entrypoint)
-	if err != nil {
-		return nil, err
-	}
-	img, err := image.Build(spec)
-	if err != nil {
-		return nil, fmt.Errorf("image of instance %s: %w", s.in.Name, err)
-	}
-	digest, err := img.Digest()
-	if err != nil {
-		return nil, err
-	}
-	tag := cmp.Or(io.Tag, "assemble/"+s.in.Name+":"+rev)
-	if err := writeImage(ctx, img, io, tag); err != nil {
-		return nil, err
-	}
-	if io.Kubernetes != "" {
-		ref := cmp.Or(io.Push, tag) + "@" + digest.String()
-		if err := s.writeKubernetes(spec, rev, ref, io); err != nil {
+	var rep *ImageReport
+	_, err = withInstance(ctx, opts, "image", func(s *session) (*Report, error) {
+		rev := s.in.CurrentRevision()
+		if rev == "" {
+			return nil, noInstance(s.in)
+		}
+		spec, err := s.imageSpec(rev, io.Entrypoint)
+		if err != nil {
 			return nil, err
 		}
+		var imgs []v1.Image
+		for _, pl := range pls {
+			img, err := s.platformImage(ctx, rev, *spec, pl)
+			if err != nil {
+				return nil, err
+			}
+			imgs = append(imgs, img)
+		}
+		art, digest, err := artifact(imgs, pls)
+		if err != nil {
+			return nil, err
+		}
+		tag := cmp.Or(io.Tag, "assemble/"+s.in.Name+":"+rev)
+		if err := writeImage(ctx, art, io, tag); err != nil {
+			return nil, err
+		}
+		if io.Kubernetes != "" {
+			if err := s.writeKubernetes(spec, rev, cmp.Or(io.Push, tag)+"@"+digest, io); err != nil {
+				return nil, err
+			}
+		}
+		rep = &ImageReport{Instance: s.in.Name, Revision: rev, Digest: digest, Platforms: len(pls)}
+		return nil, nil
+	})
+	return rep, err
+}
+
+// platformImage is the image for platform pl: the programs of the
+// revision, or built again for pl.
+func (s *session) platformImage(ctx context.Context, rev string, spec image.Spec, pl platform) (v1.Image, error) {
+	spec.OS, spec.Arch = pl.OS, pl.Arch
+	if pl.OS != runtime.GOOS || pl.Arch != runtime.GOARCH {
+		s.opts.Progress.Say("building the programs for %s/%s", pl.OS, pl.Arch)
+		bin, done, err := s.crossBin(ctx, rev, pl)
+		if err != nil {
+			return nil, err
+		}
+		defer done()
+		spec.BinFrom = bin
 	}
-	return &ImageReport{Instance: s.in.Name, Revision: rev, Digest: digest.String()}, nil
+	img, err := image.Build(&spec)
+	if err != nil {
+		return nil, fmt.Errorf("image of instance %s for %s/%s: %w", s.in.Name, pl.OS, pl.Arch, err)
+	}
+	return img, nil
+}
+
+// artifact is the one image, or an index of the images of several
+// platforms, and its digest.
+func artifact(imgs []v1.Image, pls []platform) (any, string, error) {
+	if len(imgs) == 1 {
+		d, err := imgs[0].Digest()
+		return imgs[0], d.String(), err
+	}
+	var adds []mutate.IndexAddendum
+	for i, img := range imgs {
+		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: pls[i].OS, Architecture: pls[i].Arch}}})
+	}
+	idx := mutate.IndexMediaType(mutate.AppendManifests(empty.Index, adds...), types.OCIImageIndex)
+	d, err := idx.Digest()
+	return idx, d.String(), err
 }
 
 // imageSpec describes the image of revision rev.
@@ -152,9 +207,11 @@ func (s *session) entrypoint(revDir string, in recipe.Instance, entry string) ([
 		s.in.Name, entry, strings.Join(services, ", "), strings.Join(names, ", ")), Hint: "--entrypoint names what the image runs: a systemd.service part, or a program of the instance's bin/."}
 }
 
-// writeImage writes img to an OCI layout, a tarball and a registry, as
-// io asks.
-func writeImage(ctx context.Context, img v1.Image, io ImageOptions, tag string) error {
+// writeImage writes art (an image or an index) to an OCI layout, a
+// tarball and a registry, as io asks.
+func writeImage(ctx context.Context, art any, io ImageOptions, tag string) error {
+	img, isImage := art.(v1.Image)
+	idx, _ := art.(v1.ImageIndex)
 	if io.Layout != "" {
 		p, err := layout.FromPath(io.Layout)
 		if err != nil {
@@ -162,11 +219,17 @@ func writeImage(ctx context.Context, img v1.Image, io ImageOptions, tag string) 
 				return fmt.Errorf("--layout %s: %w", io.Layout, err)
 			}
 		}
-		if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": tag})); err != nil {
+		ann := layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": tag})
+		if isImage {
+			err = p.AppendImage(img, ann)
+		} else {
+			err = p.AppendIndex(idx, ann)
+		}
+		if err != nil {
 			return fmt.Errorf("--layout %s: %w", io.Layout, err)
 		}
 	}
-	if io.Tarball != "" {
+	if io.Tarball != "" && isImage {
 		ref, err := name.NewTag(tag)
 		if err != nil {
 			return &UsageError{Err: fmt.Errorf("--tag %s: %w", tag, err)}
@@ -180,7 +243,13 @@ func writeImage(ctx context.Context, img v1.Image, io ImageOptions, tag string) 
 		if err != nil {
 			return &UsageError{Err: fmt.Errorf("--push %s: %w", io.Push, err)}
 		}
-		if err := remote.Write(ref, img, remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain)); err != nil {
+		opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain)}
+		if isImage {
+			err = remote.Write(ref, img, opts...)
+		} else {
+			err = remote.WriteIndex(ref, idx, opts...)
+		}
+		if err != nil {
 			return fmt.Errorf("--push %s: %w", io.Push, err)
 		}
 	}

@@ -95,6 +95,9 @@ type verifier struct {
 	res  *resolve.Result // nil when no part builds modules
 	env  *gocmd.Env
 	ar   *apply.Run // what rebuilds the revision, and runs the parts' checks
+	// target, when set, is another platform to build for (GOOS,
+	// GOARCH), as image --platform does.
+	target map[string]string
 }
 
 func (v *verifier) add(fs ...verify.Finding) { v.out.Findings = append(v.out.Findings, fs...) }
@@ -163,7 +166,11 @@ func (v *verifier) goEnv(ctx context.Context) (*gocmd.Env, error) {
 			return nil, fmt.Errorf("%s: %v", path, err)
 		}
 	}
-	return gocmd.NewEnv(v.s.opts.Environ, user, recorded), nil
+	env := gocmd.NewEnv(v.s.opts.Environ, user, recorded)
+	if v.target != nil {
+		env = env.With(v.target)
+	}
+	return env, nil
 }
 
 // modules gives the parts that build modules what they are built from,

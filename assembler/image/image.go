@@ -34,7 +34,8 @@ var epoch = time.Unix(0, 0).UTC()
 type Spec struct {
 	Instance string // its name
 	Dir      string // the instance directory, where it lives in the image too
-	Bin      string // the revision's bin directory
+	Bin      string // the instance's bin directory, where programs are in the image
+	BinFrom  string // where they are read from: Bin, or a build for another platform
 	Etc      string // the instance's etc directory
 	Var      string // declared a volume
 	// Entrypoint is the command the image runs.
@@ -48,9 +49,15 @@ type Spec struct {
 
 // Build makes the image.
 func Build(s *Spec) (v1.Image, error) {
+	// The files are read now, once: the image may be written after
+	// the directory they came from is gone (a build for another
+	// platform), and more than once.
+	data, err := files(s)
+	if err != nil {
+		return nil, err
+	}
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		data, err := files(s)
-		return io.NopCloser(bytes.NewReader(data)), err
+		return io.NopCloser(bytes.NewReader(data)), nil
 	})
 	if err != nil {
 		return nil, err
@@ -119,12 +126,16 @@ func files(s *Spec) ([]byte, error) {
 	}
 	rel := func(p string) string { return strings.TrimPrefix(filepath.ToSlash(p), "/") }
 	addDir(rel(s.Bin), 0, 0)
-	bins, err := os.ReadDir(s.Bin)
+	from := s.BinFrom
+	if from == "" {
+		from = s.Bin
+	}
+	bins, err := os.ReadDir(from)
 	if err != nil {
 		return nil, err
 	}
 	for _, b := range bins {
-		es = append(es, entry{name: rel(filepath.Join(s.Bin, b.Name())), mode: 0o755, source: filepath.Join(s.Bin, b.Name())})
+		es = append(es, entry{name: rel(filepath.Join(s.Bin, b.Name())), mode: 0o755, source: filepath.Join(from, b.Name())})
 	}
 	if err := addTree(&es, addDir, rel, s.Etc, s.GID); err != nil {
 		return nil, err

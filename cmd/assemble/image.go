@@ -12,7 +12,7 @@ import (
 func newImage(g *globals) *cobra.Command {
 	var io assembler.ImageOptions
 	cmd := &cobra.Command{
-		Use:   "image NAME --entrypoint PART|PROGRAM [--layout DIR] [--tarball FILE] [--push REF] [--kubernetes FILE]",
+		Use:   "image NAME --entrypoint PART|PROGRAM [--platform OS/ARCH...] [--layout DIR] [--tarball FILE] [--push REF] [--kubernetes FILE]",
 		Short: "Make an OCI image of an instance's current revision",
 		Long: `image makes an OCI image of the instance NAME's current revision, without a
 container engine: its programs (bin/), its rendered etc/ and an empty
@@ -39,7 +39,10 @@ PersistentVolumeClaim of --var-size. kubectl apply -f FILE applies it.
 
 The image holds what go.build parts built for this host's platform, with
 cgo off unless a part says cgo = true: such a program needs the C
-library, which the image does not hold.`,
+library, which the image does not hold. --platform OS/ARCH builds the
+revision's go.build parts again for that platform, from its lock, as
+verify does; several --platform give an image index of them (for a
+layout or a registry: a tarball holds one image).`,
 		Args: exactArgs(1, "one instance name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if io.Layout == "" && io.Tarball == "" && io.Push == "" {
@@ -53,7 +56,11 @@ library, which the image does not hold.`,
 			if g.json {
 				return writeJSON(g.stdout, rep)
 			}
-			fmt.Fprintf(g.stdout, "instance %s: revision %s: image %s\n", rep.Instance, rep.Revision, rep.Digest)
+			what := "image"
+			if rep.Platforms > 1 {
+				what = fmt.Sprintf("index of %d images", rep.Platforms)
+			}
+			fmt.Fprintf(g.stdout, "instance %s: revision %s: %s %s\n", rep.Instance, rep.Revision, what, rep.Digest)
 			return nil
 		},
 	}
@@ -65,6 +72,7 @@ library, which the image does not hold.`,
 	f.StringVar(&io.Tag, "tag", "", "the image's name in the tarball (default assemble/NAME:REVISION)")
 	f.StringVar(&io.Kubernetes, "kubernetes", "", "write to `FILE` the Kubernetes objects that run the instance's services from the image")
 	f.StringVar(&io.VarSize, "var-size", "1Gi", "the storage var/ claims on Kubernetes")
+	f.StringArrayVar(&io.Platforms, "platform", nil, "build for `OS/ARCH`, like linux/arm64 (repeatable: an image index; default this host's)")
 	f.BoolVar(&g.json, "json", false, "print the report as JSON")
 	return cmd
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"archive/tar"
+	"bytes"
+	"debug/elf"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -13,6 +15,7 @@ import (
 	"fmt"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	appsv1 "k8s.io/api/apps/v1"
@@ -110,6 +113,7 @@ func TestScript(t *testing.T) {
 			"registry":   cmdRegistry,
 			"pullimage":  cmdPullImage,
 			"kubecheck":  cmdKubeCheck,
+			"pullindex":  cmdPullIndex,
 		},
 	})
 }
@@ -535,5 +539,53 @@ func cmdKubeCheck(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("kubecheck: unexpected kind %q", tm.Kind)
 		}
 		fmt.Fprintln(ts.Stdout(), line)
+	}
+}
+
+// cmdPullIndex pulls an image index and prints each image's platform,
+// digest, and the ELF machine of the file at PATH in it, if one is
+// given:
+//
+//	pullindex REF [PATH]
+func cmdPullIndex(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: pullindex REF [PATH]")
+	}
+	ref, err := name.ParseReference(args[0])
+	ts.Check(err)
+	idx, err := remote.Index(ref)
+	ts.Check(err)
+	m, err := idx.IndexManifest()
+	ts.Check(err)
+	for _, d := range m.Manifests {
+		line := fmt.Sprintf("platform %s/%s digest %s", d.Platform.OS, d.Platform.Architecture, d.Digest)
+		if len(args) == 2 {
+			img, err := idx.Image(d.Digest)
+			ts.Check(err)
+			line += " machine " + elfMachine(ts, img, strings.TrimPrefix(args[1], "/"))
+		}
+		fmt.Fprintln(ts.Stdout(), line)
+	}
+}
+
+// elfMachine is the machine of the ELF file at path in img.
+func elfMachine(ts *testscript.TestScript, img v1.Image, path string) string {
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			ts.Fatalf("elfMachine: no %s in the image", path)
+		}
+		ts.Check(err)
+		if hdr.Name != path {
+			continue
+		}
+		data, err := io.ReadAll(tr)
+		ts.Check(err)
+		f, err := elf.NewFile(bytes.NewReader(data))
+		ts.Check(err)
+		return f.Machine.String()
 	}
 }
