@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -117,11 +118,18 @@ func etcObjects(s *Spec, base string) (*corev1.ConfigMap, *corev1.Secret, []core
 		key := fmt.Sprintf("f%03d.%s", n, notKey.ReplaceAllString(filepath.Base(rel), "_"))
 		mode := int32(info.Mode().Perm())
 		item := corev1.KeyToPath{Key: key, Path: filepath.ToSlash(rel), Mode: &mode}
-		if info.Mode().Perm()&0o004 == 0 {
+		switch {
+		case info.Mode().Perm()&0o004 == 0:
 			secret.Data[key] = data
 			secretItems = append(secretItems, item)
-		} else {
+		case utf8.Valid(data):
 			cm.Data[key] = string(data)
+			cmItems = append(cmItems, item)
+		default: // a ConfigMap's data is text
+			if cm.BinaryData == nil {
+				cm.BinaryData = map[string][]byte{}
+			}
+			cm.BinaryData[key] = data
 			cmItems = append(cmItems, item)
 		}
 		return nil

@@ -32,7 +32,7 @@ var commandFlags = map[string][]flagSet{
 	"graph":    {rootFlag, configFlags, varFlag},
 	"versions": {rootFlag, configFlags, varFlag, quietFlag},
 	"mirror":   {rootFlag, configFlags, varFlag, quietFlag},
-	"image":    {rootFlag},
+	"image":    {rootFlag, runFlags},
 }
 
 func rootFlag(g *globals, c *cobra.Command) {
