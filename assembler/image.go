@@ -76,7 +76,11 @@ func Image(ctx context.Context, opts *Options, io ImageOptions) (*ImageReport, e
 		if rev == "" {
 			return nil, noInstance(s.in)
 		}
-		spec, err := s.imageSpec(rev, io.Entrypoint)
+		services, err := s.services(rev)
+		if err != nil {
+			return nil, err
+		}
+		spec, err := s.imageSpec(rev, io.Entrypoint, services)
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +101,7 @@ func Image(ctx context.Context, opts *Options, io ImageOptions) (*ImageReport, e
 			return nil, err
 		}
 		if io.Kubernetes != "" {
-			if err := s.writeKubernetes(spec, rev, cmp.Or(io.Push, tag)+"@"+digest, io); err != nil {
+			if err := writeKubernetes(spec, cmp.Or(io.Push, tag)+"@"+digest, services, io); err != nil {
 				return nil, err
 			}
 		}
@@ -144,7 +148,7 @@ func artifact(imgs []v1.Image, pls []platform) (any, string, error) {
 }
 
 // imageSpec describes the image of revision rev.
-func (s *session) imageSpec(rev, entry string) (*image.Spec, error) {
+func (s *session) imageSpec(rev, entry string, services []image.Service) (*image.Spec, error) {
 	in := recipe.NewInstance(s.in.Name, s.in.Dir)
 	revDir := s.in.Revision(rev)
 	lockData, err := os.ReadFile(filepath.Join(revDir, "assemble.lock"))
@@ -169,30 +173,42 @@ func (s *session) imageSpec(rev, entry string) (*image.Spec, error) {
 		}
 		spec.User, spec.UID, spec.GID = a.User, a.UID, a.GID
 	}
-	if spec.Entrypoint, err = s.entrypoint(revDir, in, entry); err != nil {
+	if spec.Entrypoint, err = s.entrypoint(in, entry, services); err != nil {
 		return nil, err
 	}
 	return spec, nil
 }
 
-// entrypoint is what the image runs: a systemd.service part's exec_start,
-// or a program of bin/.
-func (s *session) entrypoint(revDir string, in recipe.Instance, entry string) ([]string, error) {
-	bins, _ := os.ReadDir(in.Bin)
-	var names, services []string
-	for _, b := range bins {
-		names = append(names, b.Name())
-	}
-	rec, err := plan.ReadRecord(revDir, s.opts.Recipes, in)
+// services are the parts of revision rev that run a program for as long
+// as the instance runs (recipe.Servicer).
+func (s *session) services(rev string) ([]image.Service, error) {
+	rec, err := plan.ReadRecord(s.in.Revision(rev), s.opts.Recipes, recipe.NewInstance(s.in.Name, s.in.Dir))
 	if err != nil {
 		return nil, err
 	}
+	var out []image.Service
 	for _, p := range rec.Parts {
-		if argv := p.Part.Strings("exec_start"); p.Part.Recipe == "systemd.service" && len(argv) > 0 {
-			services = append(services, p.Part.Name)
-			if p.Part.Name == entry {
-				return argv, nil
+		if sv, ok := p.Recipe.(recipe.Servicer); ok {
+			if argv, ports := sv.Service(p.Part); len(argv) > 0 {
+				out = append(out, image.Service{Part: p.Part.Name, Argv: argv, Ports: ports})
 			}
+		}
+	}
+	return out, nil
+}
+
+// entrypoint is what the image runs: a service part's command, or a
+// program of bin/.
+func (s *session) entrypoint(in recipe.Instance, entry string, services []image.Service) ([]string, error) {
+	var names, parts []string
+	bins, _ := os.ReadDir(in.Bin)
+	for _, b := range bins {
+		names = append(names, b.Name())
+	}
+	for _, svc := range services {
+		parts = append(parts, svc.Part)
+		if svc.Part == entry {
+			return svc.Argv, nil
 		}
 	}
 	for _, n := range names {
@@ -204,7 +220,7 @@ func (s *session) entrypoint(revDir string, in recipe.Instance, entry string) ([
 		return []string{filepath.Join(in.Bin, names[0])}, nil
 	}
 	return nil, &UsageError{Err: fmt.Errorf("image of instance %s: --entrypoint %q is no service part (%s) or program (%s)",
-		s.in.Name, entry, strings.Join(services, ", "), strings.Join(names, ", ")), Hint: "--entrypoint names what the image runs: a systemd.service part, or a program of the instance's bin/."}
+		s.in.Name, entry, strings.Join(parts, ", "), strings.Join(names, ", ")), Hint: "--entrypoint names what the image runs: a service part, or a program of the instance's bin/."}
 }
 
 // writeImage writes art (an image or an index) to an OCI layout, a
@@ -256,29 +272,9 @@ func writeImage(ctx context.Context, art any, io ImageOptions, tag string) error
 	return nil
 }
 
-// writeKubernetes writes the objects that run the revision's service
-// parts on Kubernetes, from the image ref (by digest).
-func (s *session) writeKubernetes(spec *image.Spec, rev, ref string, io ImageOptions) error {
-	rec, err := plan.ReadRecord(s.in.Revision(rev), s.opts.Recipes, recipe.NewInstance(s.in.Name, s.in.Dir))
-	if err != nil {
-		return err
-	}
-	var services []image.Service
-	for _, p := range rec.Parts {
-		argv := p.Part.Strings("exec_start")
-		if p.Part.Recipe != "systemd.service" || len(argv) == 0 {
-			continue
-		}
-		svc := image.Service{Part: p.Part.Name, Argv: argv}
-		if v := p.Part.Options["ports"]; v.IsKnown() && !v.IsNull() && v.CanIterateElements() {
-			for it := v.ElementIterator(); it.Next(); {
-				_, n := it.Element()
-				port, _ := n.AsBigFloat().Int64()
-				svc.Ports = append(svc.Ports, int(port))
-			}
-		}
-		services = append(services, svc)
-	}
+// writeKubernetes writes the objects that run the service parts on
+// Kubernetes, from the image ref (by digest).
+func writeKubernetes(spec *image.Spec, ref string, services []image.Service, io ImageOptions) error {
 	data, err := image.Kubernetes(spec, ref, services, cmp.Or(io.VarSize, "1Gi"))
 	if err != nil {
 		return &UsageError{Err: fmt.Errorf("--kubernetes: %w", err)}

@@ -115,6 +115,20 @@ func (*Service) Outputs(p *recipe.Part) (map[string]cty.Value, error) {
 	return map[string]cty.Value{"unit": unit, "path": path}, nil
 }
 
+// Service is the part's program and the ports it lists (ports), for an
+// image of the instance (recipe.Servicer).
+func (*Service) Service(p *recipe.Part) ([]string, []int) {
+	var ports []int
+	if v := p.Options["ports"]; v.IsWhollyKnown() && !v.IsNull() && v.CanIterateElements() {
+		for it := v.ElementIterator(); it.Next(); {
+			_, n := it.Element()
+			port, _ := n.AsBigFloat().Int64()
+			ports = append(ports, int(port))
+		}
+	}
+	return p.Strings("exec_start"), ports
+}
+
 // unitName names the unit after the part (its FileName, which a unit
 // name can hold) and the instance, as systemd names the instances of a
 // template: assemble-PART@INSTANCE.service.

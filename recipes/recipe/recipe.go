@@ -174,6 +174,15 @@ type Restorer interface {
 	Restore(ctx context.Context, p *Part, h Host, dir string) error
 }
 
+// Servicer is a recipe whose parts run a program for as long as the
+// instance runs: what an image of the instance may run, and what a
+// container platform publishes.
+type Servicer interface {
+	// Service returns the part's command line, and the TCP ports it
+	// listens on.
+	Service(p *Part) (argv []string, ports []int)
+}
+
 // Versioned is a recipe whose code changes apart from assemble's own: a
 // recipe program. Its version names its parts too, so that a new
 // version of the recipe reinstalls them.
